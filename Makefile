@@ -1,0 +1,69 @@
+# 隐私助手 — every command a developer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := 3.10
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/privacy-desk.tar.gz
+
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Everything that changes the trained model. Knowledge bases (data/apps) are not trained on:
+# onboarding an app never retrains.
+TRAINING_INPUTS := config.yml domain.yml \
+	$(shell find data -name '*.yml' -not -path 'data/apps/*' 2>/dev/null) \
+	$(wildcard data/jieba/*.txt) $(wildcard bot/nlu/*.py) bot/text.py bot/identifiers.py
+
+.PHONY: help install train run test test-python test-stories validate bench lock clean system-deps
+
+help:  ## list the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+$(PY):
+	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv reads .python-version)"; exit 1; }
+	python$(PYTHON_VERSION) -m venv $(VENV)
+
+$(VENV)/.installed: requirements/requirements.in requirements/constraints.txt | $(PY)
+	$(PY) -m pip install --quiet "pip==$$(grep -Po '(?<=^pip==).*' requirements/constraints.txt)"
+	$(PY) -m pip install --quiet -r requirements/requirements.in -c requirements/constraints.txt
+	$(PY) -m pip check
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv (Python 3.10) and install the locked dependencies
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name privacy-desk --out models --quiet
+	touch $@
+
+train: $(MODEL)  ## train the Rasa model if it is missing or older than its inputs
+
+system-deps:  ## Debian packages the browser test needs (chromium, chromium-driver)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
+run: install train  ## run the whole help desk locally (SQLite, in-memory lock store)
+	$(PY) -m bot.devserver
+
+validate: install  ## check training data and domain
+	$(RASA) data validate --fail-on-warnings --quiet
+
+test-python: install train system-deps
+	$(PY) -m pytest
+
+test-stories: install train
+	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
+
+test: validate test-python  ## install, train and run the whole test suite
+
+bench: install train  ## run every benchmark (not part of `make test`); results in bench/results/
+	$(PY) -m bench.nlu_bench
+
+lock:  ## refresh requirements/constraints.txt from the current working environment
+	$(PY) -m pip freeze --all > requirements/constraints.txt
+
+clean:  ## remove the virtualenv, models and local state
+	rm -rf $(VENV) models/*.tar.gz .rasa results var

@@ -1,0 +1,62 @@
+"""The identifiers users type — phone numbers, verification codes, request ids — in one form.
+
+Users write 139 0000 1234, +86-13900001234 or pr-7k3m9q2xhd; the backend, the dialogue and the
+NLU all compare these in the canonical form produced here.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from bot.text import to_halfwidth
+
+# Crockford base32 without the ambiguous I, L, O, U
+REQUEST_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REQUEST_ID_PREFIX = "PR-"
+REQUEST_ID_LENGTH = 10
+
+_PHONE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_CODE_RE = re.compile(r"^\d{6}$")
+_REQUEST_ID_RE = re.compile(rf"^PR-?([{REQUEST_ID_ALPHABET}]{{{REQUEST_ID_LENGTH}}})$")
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s\-()（）]", "", to_halfwidth(text))
+
+
+def normalise_phone(text: str) -> Optional[str]:
+    """A mainland mobile number as 11 digits, or None if ``text`` is not one."""
+    match = _PHONE_RE.match(_compact(text))
+    return match.group(1) if match else None
+
+
+def normalise_code(text: str) -> Optional[str]:
+    """A 6-digit one-time code, or None."""
+    code = _compact(text)
+    return code if _CODE_RE.match(code) else None
+
+
+def normalise_request_id(text: str) -> Optional[str]:
+    """A request id as ``PR-XXXXXXXXXX`` (upper case), or None if ``text`` is not one."""
+    match = _REQUEST_ID_RE.match(to_halfwidth(text).strip().upper())
+    return f"{REQUEST_ID_PREFIX}{match.group(1)}" if match else None
+
+
+def mask_phone(phone: str) -> str:
+    """139****1234 — the only form in which a phone number may be shown or logged."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
+_NORMALISERS = {
+    "phone_number": normalise_phone,
+    "verification_code": normalise_code,
+    "request_id": normalise_request_id,
+}
+
+
+def normalise_identifier(entity_type: str, value: Any) -> Any:
+    """The canonical form of an identifier entity; other entities and unparsable values unchanged."""
+    normaliser = _NORMALISERS.get(entity_type)
+    if normaliser is None:
+        return value
+    return normaliser(str(value)) or value
