@@ -1,0 +1,289 @@
+"""What the bot knows about one app, as the dialogue layer and the backend use it.
+
+Built from ``knowledge.yml`` (plus the operator's overrides) by ``bot.knowledge.store``; nothing
+here reads the policy text. Items are frozen dataclasses; every one carries the section title it
+came from so answers can cite it.
+"""
+from __future__ import annotations
+
+import datetime
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from bot.knowledge.vocab import (
+    CATEGORIES, CHANNELS, CONTACT_KINDS, PATH_TOPICS, PERMISSIONS, PERSONALIZATION_KINDS, PLATFORMS,
+    QUESTION_TOPICS,
+)
+
+
+class InvalidKnowledge(ValueError):
+    """knowledge.yml or overrides.yml does not have the expected shape (the message says where)."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    days: int
+    working_days: bool
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Period:
+    days: int
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class SettingsPath:
+    topic: str
+    qualifier: Optional[str]
+    platform: str
+    steps: Tuple[str, ...]
+    note: Optional[str]
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    kind: str
+    value: str
+    section: str
+    quote: str = ""
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    subject: str
+    period: str
+    days: Optional[int]
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Sdk:
+    name: str
+    purpose: Optional[str]
+    data: Optional[str]
+    section: str
+    package: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class MinorsRule:
+    ages: Tuple[int, ...]
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Clause:
+    section: str
+    text: str
+    topics: Tuple[str, ...] = ()
+    superseded: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    section: str
+    text: str
+    score: float
+
+
+QUALIFIERS = frozenset(CATEGORIES + CHANNELS + PERMISSIONS + PERSONALIZATION_KINDS)
+
+
+def _platform_rank(platform: str, wanted: Optional[str]) -> int:
+    if platform == wanted:
+        return 0
+    if platform == "app":
+        return 1
+    return 2
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    app_id: str
+    name: str
+    effective_date: Optional[datetime.date]
+    updated_date: Optional[datetime.date]
+    response_deadline: Optional[Deadline]
+    cooling_off: Optional[Period]
+    contacts: List[Contact]
+    retention: List[RetentionRule]
+    sdks: List[Sdk]
+    minors: Optional[MinorsRule]
+    other_deadlines: List[Deadline] = field(default_factory=list)
+    all_paths: Tuple[SettingsPath, ...] = field(default=(), repr=False)
+    answers: Mapping[str, Tuple[Clause, ...]] = field(default_factory=dict, repr=False)
+    clauses: Tuple[Clause, ...] = field(default=(), repr=False)
+
+    def paths(self, topic: str, *, category: Optional[str] = None, channel: Optional[str] = None,
+              permission: Optional[str] = None, platform: Optional[str] = None) -> List[SettingsPath]:
+        """Paths for ``topic``, best first: exact qualifier before unqualified, then the exact
+        platform, then the generic mobile-app variant, then the others; policy order within."""
+        if topic not in PATH_TOPICS:
+            raise ValueError(f"unknown path topic {topic!r}; expected one of {', '.join(PATH_TOPICS)}")
+        if platform is not None and platform not in PLATFORMS:
+            raise ValueError(f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}")
+        wanted = category or channel or permission
+        ranked = []
+        for order, path in enumerate(self.all_paths):
+            if path.topic != topic:
+                continue
+            if wanted is not None and path.qualifier not in (wanted, None):
+                continue
+            qualifier_rank = 0 if wanted is None or path.qualifier == wanted else 1
+            ranked.append((qualifier_rank, _platform_rank(path.platform, platform), order, path))
+        ranked.sort(key=lambda item: item[:3])
+        return [item[-1] for item in ranked]
+
+    def clauses_for(self, topic: str) -> List[Clause]:
+        """Policy passages answering a question topic, best first."""
+        if topic not in QUESTION_TOPICS:
+            raise ValueError(f"unknown question topic {topic!r}; expected one of {', '.join(QUESTION_TOPICS)}")
+        return list(self.answers.get(topic, ()))
+
+    def search(self, question: str, k: int = 3, topic: Optional[str] = None) -> List[Hit]:
+        """The ``k`` passages that best match ``question`` (BM25 over jieba tokens)."""
+        if topic is not None and topic not in QUESTION_TOPICS:
+            raise ValueError(f"unknown question topic {topic!r}; expected one of {', '.join(QUESTION_TOPICS)}")
+        return self._index.search(question, k=k, topic=topic)
+
+    @functools.cached_property
+    def _index(self):
+        from bot.knowledge.retrieval import ClauseIndex
+        return ClauseIndex(self.clauses)
+
+
+# --- from knowledge.yml ------------------------------------------------------------------------
+
+def _require(mapping: Mapping[str, Any], key: str, where: str) -> Any:
+    if not isinstance(mapping, Mapping) or key not in mapping:
+        raise InvalidKnowledge(f"{where}: missing field {key!r}")
+    return mapping[key]
+
+
+def _date(value: Any, where: str) -> Optional[datetime.date]:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidKnowledge(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _deadline(data: Any, where: str) -> Optional[Deadline]:
+    if data is None:
+        return None
+    return Deadline(days=int(_require(data, "days", where)), working_days=bool(data.get("working_days", False)),
+                    section=str(data.get("section", "")), quote=str(data.get("quote", "")))
+
+
+def _path(data: Mapping[str, Any], where: str) -> SettingsPath:
+    topic = _require(data, "topic", where)
+    platform = data.get("platform") or "app"
+    qualifier = data.get("qualifier")
+    steps = _require(data, "steps", where)
+    if topic not in PATH_TOPICS:
+        raise InvalidKnowledge(f"{where}: unknown topic {topic!r}")
+    if platform not in PLATFORMS:
+        raise InvalidKnowledge(f"{where}: unknown platform {platform!r}")
+    if qualifier is not None and qualifier not in QUALIFIERS:
+        raise InvalidKnowledge(f"{where}: unknown qualifier {qualifier!r}")
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) and s for s in steps):
+        raise InvalidKnowledge(f"{where}: steps must be a non-empty list of labels")
+    return SettingsPath(topic=topic, qualifier=qualifier, platform=platform, steps=tuple(steps),
+                        note=data.get("note"), section=str(data.get("section", "")),
+                        quote=str(data.get("quote", "")))
+
+
+def _contact(data: Mapping[str, Any], where: str) -> Contact:
+    kind = _require(data, "kind", where)
+    if kind not in CONTACT_KINDS:
+        raise InvalidKnowledge(f"{where}: unknown contact kind {kind!r}")
+    return Contact(kind=kind, value=str(_require(data, "value", where)), section=str(data.get("section", "")),
+                   quote=str(data.get("quote", "")))
+
+
+def _clause(data: Mapping[str, Any], where: str) -> Clause:
+    return Clause(section=str(data.get("section", "")), text=str(_require(data, "text", where)),
+                  topics=tuple(data.get("topics") or ()), superseded=bool(data.get("superseded", False)))
+
+
+def _items(data: Mapping[str, Any], key: str) -> List[Mapping[str, Any]]:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise InvalidKnowledge(f"{key}: expected a list")
+    return value
+
+
+def knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
+    """A KnowledgeBase from knowledge.yml's structure (overrides already applied)."""
+    if not isinstance(data, Mapping):
+        raise InvalidKnowledge("knowledge.yml: expected a mapping at the top level")
+    minors = data.get("minors")
+    cooling = data.get("cooling_off")
+    return KnowledgeBase(
+        app_id=str(_require(data, "app_id", "knowledge.yml")),
+        name=str(data.get("name") or data["app_id"]),
+        effective_date=_date(data.get("effective_date"), "effective_date"),
+        updated_date=_date(data.get("updated_date"), "updated_date"),
+        response_deadline=_deadline(data.get("response_deadline"), "response_deadline"),
+        cooling_off=None if cooling is None else Period(
+            days=int(_require(cooling, "days", "cooling_off")), section=str(cooling.get("section", "")),
+            quote=str(cooling.get("quote", ""))),
+        contacts=[_contact(item, f"contacts[{i}]") for i, item in enumerate(_items(data, "contacts"))],
+        retention=[RetentionRule(subject=str(_require(item, "subject", f"retention[{i}]")),
+                                 period=str(_require(item, "period", f"retention[{i}]")),
+                                 days=None if item.get("days") is None else int(item["days"]),
+                                 section=str(item.get("section", "")), quote=str(item.get("quote", "")))
+                   for i, item in enumerate(_items(data, "retention"))],
+        sdks=[Sdk(name=str(_require(item, "name", f"sdks[{i}]")), purpose=item.get("purpose"),
+                  data=item.get("data"), section=str(item.get("section", "")), package=item.get("package"))
+              for i, item in enumerate(_items(data, "sdks"))],
+        minors=None if minors is None else MinorsRule(
+            ages=tuple(int(age) for age in _require(minors, "ages", "minors")),
+            section=str(minors.get("section", "")), quote=str(minors.get("quote", ""))),
+        other_deadlines=[_deadline(item, f"other_deadlines[{i}]")
+                         for i, item in enumerate(_items(data, "other_deadlines"))],
+        all_paths=tuple(_path(item, f"paths[{i}]") for i, item in enumerate(flat_paths(data))),
+        answers={topic: tuple(_clause(item, f"answers.{topic}[{i}]") for i, item in enumerate(items or []))
+                 for topic, items in grouped_answers(data).items()},
+        clauses=tuple(_clause(item, f"clauses[{i}]") for i, item in enumerate(_items(data, "clauses"))),
+    )
+
+
+def flat_paths(data: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """knowledge.yml groups paths by topic for review; the runtime wants one list."""
+    grouped = data.get("paths") or {}
+    if isinstance(grouped, list):
+        return [dict(item) for item in grouped]
+    if not isinstance(grouped, Mapping):
+        raise InvalidKnowledge("paths: expected a mapping of topic → list of paths")
+    flat = []
+    for topic, items in grouped.items():
+        for item in items or []:
+            flat.append({"topic": topic, **item})
+    return flat
+
+
+def grouped_answers(data: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
+    """Answers by question topic, from the grouped (knowledge.yml) or flat (overrides) form."""
+    answers = data.get("answers") or {}
+    if isinstance(answers, Mapping):
+        return {topic: list(items or []) for topic, items in answers.items()}
+    if not isinstance(answers, list):
+        raise InvalidKnowledge("answers: expected a mapping of topic → list of passages")
+    grouped: Dict[str, List[Mapping[str, Any]]] = {}
+    for index, item in enumerate(answers):
+        topic = _require(item, "topic", f"answers[{index}]")
+        if topic not in QUESTION_TOPICS:
+            raise InvalidKnowledge(f"answers[{index}]: unknown question topic {topic!r}")
+        grouped.setdefault(topic, []).append({k: v for k, v in item.items() if k != "topic"})
+    return grouped

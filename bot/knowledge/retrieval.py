@@ -1,0 +1,135 @@
+"""Ranking an app's policy passages against a user's question: BM25 (bm25s) over jieba tokens of
+normalised text, optionally boosted toward the passages of a question topic.
+
+Used for fallback answers and citations when no intent is confident. Questions come in
+simplified or traditional characters, full- or half-width; everything goes through
+``bot.text.normalize`` first. jieba runs in search mode (long words also yield their parts, so
+"个人信息保护负责人" matches "负责人"), with the project's privacy-term dictionary when present.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import bm25s
+import jieba
+import numpy as np
+
+from bot.knowledge.model import Clause, Hit
+from bot.knowledge.sections import BREADCRUMB_SEPARATOR
+from bot.text import normalize
+
+jieba.setLogLevel(logging.WARNING)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+PRIVACY_TERMS_DIR = Path(__file__).resolve().parents[2] / "data" / "jieba"
+TOPIC_BOOST = 1.5
+SUPERSEDED_WEIGHT = 0.5
+
+_STOPWORDS = frozenset(
+    "的 了 和 与 及 或 是 在 我 我们 您 你 吗 呢 吧 啊 呀 么 嘛 啥 咋 怎么 怎么样 如何 怎样 什么 可以 能 能否 "
+    "会 要 请问 请 这个 那个 这些 那些 一下 有 没有 把 被 对 为 将 等 以 就 都 也 还 而 并 之 其 该 此 这 那 "
+    "个 想 如果 是否 哪 哪些 哪里 给 让 到 去 来 说 吗 呢 一个 自己 现在 已经 你们 他们 它 他 她 所 着 过 又".split()
+)
+
+# Users and policies name the same things differently (删号 / 注销账户, 卖给别人 / 出售给第三方);
+# both sides are mapped to one word before BM25 sees them.
+_SYNONYMS = {
+    **dict.fromkeys(["账户", "帐号", "帐户"], "账号"),
+    **dict.fromkeys(["删号", "销号", "销户"], "注销"),
+    **dict.fromkeys(["卖", "卖给", "出卖", "贩卖", "售卖"], "出售"),
+    **dict.fromkeys(["别人", "他人", "其他人", "外人"], "第三方"),
+    **dict.fromkeys(["手机号码", "电话号码", "手机号"], "手机号"),
+    **dict.fromkeys(["刷脸", "面部", "脸部", "面容"], "人脸"),
+    **dict.fromkeys(["导出", "下载", "拷贝"], "副本"),
+    **dict.fromkeys(["热线", "客服电话", "联系电话"], "电话"),
+    **dict.fromkeys(["小孩", "孩子", "儿童", "未成年", "青少年"], "未成年人"),
+    **dict.fromkeys(["泄密", "泄漏", "外泄"], "泄露"),
+    **dict.fromkeys(["定位", "地理位置"], "位置"),
+    **dict.fromkeys(["删掉", "清除", "清空", "删了"], "删除"),
+    **dict.fromkeys(["更改", "更正", "改掉", "变更"], "修改"),
+    **dict.fromkeys(["查阅", "查询", "看看"], "查看"),
+    **dict.fromkeys(["关掉", "关了"], "关闭"),
+    **dict.fromkeys(["存储", "储存", "保留", "留存", "存", "存放"], "保存"),
+    **dict.fromkeys(["国内", "境内", "中国境内"], "境内"),
+    **dict.fromkeys(["出境", "境外", "海外", "国外"], "境外"),
+    **dict.fromkeys(["数据", "资料"], "信息"),
+    **dict.fromkeys(["申请", "要求"], "请求"),
+    **dict.fromkeys(["干什么", "干嘛", "做什么", "用来", "用途", "利用"], "用途"),
+    **dict.fromkeys(["举报"], "投诉"),
+    **dict.fromkeys(["回复", "答复", "响应"], "答复"),
+    **dict.fromkeys(["退订", "取消订阅"], "退订"),
+}
+
+_tokenizer: Optional[jieba.Tokenizer] = None
+_tokenizer_lock = threading.Lock()
+
+
+def _jieba() -> jieba.Tokenizer:
+    global _tokenizer
+    if _tokenizer is None:
+        with _tokenizer_lock:
+            if _tokenizer is None:
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for path in sorted(PRIVACY_TERMS_DIR.glob("*.txt")) if PRIVACY_TERMS_DIR.is_dir() else []:
+                    tokenizer.load_userdict(str(path))
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+def tokenize(text: str) -> List[str]:
+    """Search-mode jieba tokens of the normalised, lower-cased text, without stopwords and
+    punctuation, synonyms mapped to one word."""
+    words = _jieba().lcut_for_search(normalize(text).lower())
+    return [_SYNONYMS.get(word, word) for word in words
+            if word not in _STOPWORDS and any(ch.isalnum() for ch in word)]
+
+
+def _leaf_title(section: str) -> str:
+    return section.rsplit(BREADCRUMB_SEPARATOR, 1)[-1]
+
+
+class ClauseIndex:
+    """A BM25 index of one app's passages, built once per loaded knowledge base."""
+
+    def __init__(self, clauses: Sequence[Clause]) -> None:
+        self.clauses = list(clauses)
+        corpus = [tokenize(f"{_leaf_title(clause.section)} {clause.text}") for clause in self.clauses]
+        self.bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        if self.clauses:
+            self.bm25.index(corpus, show_progress=False)
+        self.weights = np.array([SUPERSEDED_WEIGHT if c.superseded else 1.0 for c in self.clauses],
+                                dtype=np.float32)
+        self._topic_weights: dict = {}
+
+    def _topic_weight(self, topic: str) -> np.ndarray:
+        weights = self._topic_weights.get(topic)
+        if weights is None:
+            weights = np.array([TOPIC_BOOST if topic in c.topics else 1.0 for c in self.clauses],
+                               dtype=np.float32)
+            self._topic_weights[topic] = weights
+        return weights
+
+    def scores(self, question: str, topic: Optional[str] = None) -> np.ndarray:
+        tokens = tokenize(question)
+        if not tokens or not self.clauses:
+            return np.zeros(len(self.clauses), dtype=np.float32)
+        scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float32) * self.weights
+        if topic is not None:
+            scores = scores * self._topic_weight(topic)
+        return scores
+
+    def search(self, question: str, k: int = 3, topic: Optional[str] = None) -> List[Hit]:
+        if k <= 0:
+            return []
+        scores = self.scores(question, topic)
+        if not scores.size:
+            return []
+        count = min(k, scores.size)
+        best = np.argpartition(-scores, count - 1)[:count]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [Hit(section=self.clauses[i].section, text=self.clauses[i].text, score=float(scores[i]))
+                for i in best if scores[i] > 0]

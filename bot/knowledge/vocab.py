@@ -1,0 +1,198 @@
+"""The knowledge base's fixed vocabularies and the Chinese keywords that map policy text onto them.
+
+Every pattern here is matched against *normalised* text (``bot.text.normalize``: half-width,
+simplified), so full-width punctuation appears in its ASCII form: ``(`` ``)`` ``:`` ``,`` ``;``.
+Keep patterns generic: they must work on policies nobody on the team has read.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Pattern, Tuple
+
+# --- public vocabularies ---------------------------------------------------------------------
+
+PATH_TOPICS: Tuple[str, ...] = (
+    "account_deletion", "view_or_correct_info", "delete_info", "withdraw_consent",
+    "personalization", "unsubscribe", "permissions", "data_copy",
+)
+FACT_TOPICS: Tuple[str, ...] = ("contact", "response_time", "retention", "sdk", "minors")
+SHOW_TOPICS: Tuple[str, ...] = PATH_TOPICS + FACT_TOPICS
+
+QUESTION_TOPICS: Tuple[str, ...] = (
+    "data_collected", "data_usage", "permissions", "third_party_sharing", "cookies",
+    "storage_retention", "security", "minors", "policy_updates", "contact", "response_time",
+    "complaint", "view_or_correct_info", "delete_info", "account_deletion", "withdraw_consent",
+    "personalization", "unsubscribe", "data_copy", "incident",
+)
+
+PLATFORMS: Tuple[str, ...] = ("app", "ios", "android", "pc", "h5", "miniprogram")
+CATEGORIES: Tuple[str, ...] = (
+    "account_info", "address", "order", "browsing_history", "search_history", "review",
+    "invoice", "profile_archive", "face", "location", "contacts", "chat_history", "phone_number",
+)
+CHANNELS: Tuple[str, ...] = ("sms", "email", "push", "phone_call")
+PERMISSIONS: Tuple[str, ...] = (
+    "location", "camera", "photos", "microphone", "contacts", "storage", "calendar",
+    "phone_state", "clipboard",
+)
+# Personalisation paths are qualified by what they switch off (beyond the issue's vocabularies).
+PERSONALIZATION_KINDS: Tuple[str, ...] = ("ads", "recommendations")
+CONTACT_KINDS: Tuple[str, ...] = (
+    "email", "phone", "address", "online_service", "privacy_officer", "url",
+)
+
+
+def _compile(table: Dict[str, str]) -> Dict[str, Pattern[str]]:
+    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in table.items()}
+
+
+def matching(table: Dict[str, Pattern[str]], text: str) -> List[str]:
+    """The keys of ``table`` whose pattern occurs in ``text``, in table order."""
+    return [key for key, pattern in table.items() if pattern.search(text)]
+
+
+# --- qualifiers --------------------------------------------------------------------------------
+
+CATEGORY_WORDS = _compile({
+    "account_info": r"账[号户](?:信息|名称|名|资料|密码|设置|与安全|安全)|个人资料|个人信息页|会员账户|"
+                    r"昵称|头像|实名认证|安全信息|基本资料|个人主页",
+    "address": r"收货地址|收货信息|地址管理|收货人|配送地址|常用地址|地址簿",
+    "order": r"订单",
+    "browsing_history": r"浏览(?:记录|信息|历史|足迹)|足迹",
+    "search_history": r"搜索(?:历史|记录)",
+    "review": r"评价|评论|晒单",
+    "invoice": r"发票|增票",
+    "profile_archive": r"档案",
+    "face": r"刷脸|人脸|面部|脸部|面容",
+    "location": r"位置信息|地理位置|定位信息|行踪",
+    "contacts": r"通讯录|通信录",
+    "chat_history": r"聊天(?:记录|信息|内容)|会话记录|消息记录",
+    "phone_number": r"手机号|电话号码|绑定手机|联系电话",
+})
+
+CHANNEL_WORDS = _compile({
+    "sms": r"短信|SMS|回复\s*[\"“「]?TD",
+    "email": r"邮件|电子邮箱|EDM",
+    "push": r"推送|消息通知|通知栏|系统通知|消息提醒|\"通知\"|“通知”",
+    "phone_call": r"电话营销|营销电话|推销电话|来电|外呼",
+})
+
+PERMISSION_WORDS = _compile({
+    "location": r"位置|定位|GPS|地理",
+    "camera": r"相机|摄像头|拍照|拍摄|扫码|CAMERA",
+    "photos": r"相册|图片库|照片|图库",
+    "microphone": r"麦克风|录音|语音|AUDIO",
+    "contacts": r"通讯录|通信录|联系人|CONTACTS",
+    "storage": r"存储|储存|STORAGE",
+    "calendar": r"日历|CALENDAR",
+    "phone_state": r"电话状态|设备状态|PHONE_STATE|设备标识",
+    "clipboard": r"剪贴板|剪切板|粘贴板",
+})
+
+PERSONALIZATION_WORDS = _compile({
+    "ads": r"广告",
+    "recommendations": r"推荐|个性化内容|个性化展示|算法",
+})
+
+# --- path topics -------------------------------------------------------------------------------
+# Specific topics win over the generic rights (view/delete): "访问“…-注销账号”完成注销" is an
+# account deletion, not a way to view information.
+SPECIFIC_PATH_TOPIC_WORDS = _compile({
+    "account_deletion": r"注销",
+    "withdraw_consent": r"撤回|撤销(?:授权|同意)|取消授权|解除授权|关闭授权|解绑|解除绑定|"
+                        r"关闭.{0,6}(?:刷脸|人脸|面容)",
+    "personalization": r"个性化|推荐管理|广告管理|个性化广告|定向推送|程序化广告",
+    "unsubscribe": r"退订|取消订阅|取消.{0,6}订阅|促销信息|营销信息|推广信息|商业性(?:短信|信息)|"
+                   r"促销短信|(?:不想|不希望|拒绝|停止)接[收受].{0,12}(?:短信|邮件|消息|通知|推送)|"
+                   r"回复\s*[\"“「]?TD|是否接[收受]",
+    "permissions": r"权限",
+    "data_copy": r"副本|导出|下载(?:您的)?(?:个人)?(?:信息|数据)|(?:信息|数据)下载|可携",
+})
+GENERIC_PATH_TOPIC_WORDS = _compile({
+    "view_or_correct_info": r"查看|查阅|查询|访问|更正|修改|更新|补充|编辑|添加|更改|变更|管理",
+    "delete_info": r"删除|清除|清空",
+})
+# In section titles only the explicit verbs count: "您如何管理您的个人信息" heads every right.
+TITLE_GENERIC_PATH_TOPIC_WORDS = _compile({
+    "view_or_correct_info": r"查看|查阅|查询|访问|更正|修改|补充",
+    "delete_info": r"删除|清除",
+})
+# The generic rights only count when the text is about the user's own data, not the policy.
+PERSONAL_DATA_WORDS = re.compile(
+    r"个人信息|个人资料|您的|账[号户]|地址|订单|记录|评价|评论|发票|档案|信息"
+)
+NOT_PERSONAL_DATA = re.compile(r"(?:本|隐私)政策|隐私声明|本协议")
+
+# --- platforms ----------------------------------------------------------------------------------
+# Longest, most specific first: "移动端APP" is the app, "微信小程序" the mini-program.
+PLATFORM_MARKERS: Tuple[Tuple[str, Pattern[str]], ...] = tuple(
+    (platform, re.compile(pattern, re.IGNORECASE)) for platform, pattern in (
+        ("miniprogram", r"小程序"),
+        ("ios", r"(?<![A-Za-z])iOS(?![A-Za-z])|iPhone|iPad|苹果(?:手机|系统|设备)?"),
+        ("android", r"Android|安卓"),
+        ("h5", r"(?<![A-Za-z0-9])H5(?![0-9])|移动网页|手机网页|WAP|M站|触屏版"),
+        ("pc", r"(?<![A-Za-z])PC(?![A-Za-z])|电脑端?|网页端|网页版|桌面端|官网|网站端"),
+        ("app", r"移动端|手机端|客户端|APP|App|app|应用内|手机应用"),
+    )
+)
+
+
+def platform_markers(text: str) -> List[Tuple[int, str, str]]:
+    """(offset, platform, marker text) of every platform marker in ``text``, by offset."""
+    found = []
+    for platform, pattern in PLATFORM_MARKERS:
+        for match in pattern.finditer(text):
+            found.append((match.start(), platform, match.group()))
+    found.sort()
+    return found
+
+
+# --- question topics (clauses_for) -------------------------------------------------------------
+# (heading pattern, content pattern). Headings weigh more than content words.
+QUESTION_TOPIC_WORDS: Dict[str, Tuple[Pattern[str], Pattern[str]]] = {
+    topic: (re.compile(heading, re.I), re.compile(content, re.I)) for topic, (heading, content) in {
+        "data_collected": (r"收集|采集|信息的获取|获取(?:您的)?(?:用户|个人)?信息(?!副本)",
+                           r"收集|采集|获取您|需要(?:您)?提供|向我们提供|我们会记录"),
+        "data_usage": (r"使用(?:规则|您的|个人|用户|的)|如何使用(?!cookie)|收集(?:和|及|与)使用|利用|用途|使用情况|信息的使用",
+                       r"用于|用来|目的|用户画像|数据分析|使用您的|使用规则"),
+        "permissions": (r"权限", r"权限|摄像头|相机|麦克风|通讯录|相册|定位|地理位置|存储|剪[贴切]板|日历"),
+        "third_party_sharing": (r"共享|转让|转移|公开披露|对外提供|委托处理|第三方|SDK|提供、转移|分享|披露",
+                                r"共享|第三方|SDK|合作伙伴|合作方|出售|转让|委托|关联方|披露"),
+        "cookies": (r"cookie|同类技术|beacon", r"cookie|beacon|像素|同类技术"),
+        "storage_retention": (r"保存|存储|保留|储存|留存|存放",
+                              r"保存|存储|储存|保留|留存|期限|境内|境外|匿名化|\d+\s*年|[一二三四五六七八九十]+年"),
+        "security": (r"保护(?:和|与)?.{0,4}(?:措施|技术|安全)|安全|保护您的个人信息|如何保护|保护措施",
+                     r"加密|安全|SSL|https|认证|访问控制|脱敏|权限控制|保密|防护"),
+        "minors": (r"未成年|儿童|青少年", r"未成年|儿童|监护人|父母|周岁"),
+        "policy_updates": (r"更新|修订|变更|修改", r"更新|修订|重大变[更化]|旧版本|变更|通知您"),
+        "contact": (r"联系", r"联系我们|与我们联系|联络我们|邮箱|@|热线|客服"),
+        "response_time": (r"响应|答复|回复",
+                          r"\d+\s*(?:个)?(?:工作日|天|日)内|[一二三四五六七八九十]+(?:个)?(?:工作日|天|日)内|答复|回复|响应"),
+        "complaint": (r"投诉|举报|诉讼",
+                      r"投诉|举报|监管部门|网信|工信|法院|诉讼|仲裁|不满意"),
+        "view_or_correct_info": (r"访问|查阅|更正|查询|补充|查看|更新您的",
+                                 r"查阅|更正|修改|查看|补充|更新您的|访问(?:和|或|、)?(?:更正|您的个人信息)"),
+        "delete_info": (r"删除", r"删除|清除|清空"),
+        "account_deletion": (r"注销", r"注销"),
+        "withdraw_consent": (r"撤回|授权同意的范围|改变.{0,6}授权|同意的范围",
+                             r"撤回|撤销|取消授权|关闭权限|解绑|解除绑定|改变.{0,6}授权"),
+        "personalization": (r"个性化|推荐|广告|自动决策|自动化决策",
+                            r"个性化|推荐|广告|用户画像|自动决策|自动化决策|定向"),
+        "unsubscribe": (r"退订|营销|促销|推送|订阅",
+                        r"退订|促销|商业性(?:短信|信息)|营销|取消.{0,4}订阅|TD|不想接[收受]"),
+        "data_copy": (r"副本|复制|可携|导出", r"副本|导出|复制|可携|转移至"),
+        "incident": (r"安全事件|泄露|泄密|应急",
+                     r"安全事件|泄露|泄密|被盗|应急|补救|盗用"),
+    }.items()
+}
+
+# Topics a user acts on; a "管理/权利" section that mentions them answers them.
+ACTION_TOPICS = frozenset({
+    "view_or_correct_info", "delete_info", "account_deletion", "withdraw_consent", "personalization",
+    "unsubscribe", "data_copy",
+})
+SUPERSEDED_TITLE = re.compile(r"上一版|旧版|历史版本|原版本|废止|已失效")
+CONTACT_TITLE = re.compile(r"联系")
+RIGHTS_TITLE = re.compile(r"管理|权利|访问|更正|删除|查阅|注销|撤回|副本|响应")
+MINORS_TITLE = re.compile(r"未成年|儿童")
+
