@@ -1,0 +1,197 @@
+"""The command line, the SMS gateway adapter, the client's retries and the dev-only endpoint."""
+from __future__ import annotations
+
+import dataclasses
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from bot.backend.client import BackendClient, Subject, Unavailable
+from bot.backend.config import REPO_ROOT
+from bot.backend.errors import Unavailable as ServiceUnavailable
+from bot.backend.models import DevOutboxMessage, VerificationChallenge
+from bot.backend.services import filing
+from bot.backend.services.delivery import GatewaySender
+from bot.backend.services.identity import Credentials
+from tests.backend.helpers import DemoUser, make_app
+
+
+class FakeHTTP:
+    """A loopback HTTP server answering from a list of (status, body) and recording requests."""
+
+    def __init__(self, answers):
+        self.answers, self.calls = list(answers), []
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                fake.calls.append({"path": self.path, "headers": dict(self.headers),
+                                   "body": self.rfile.read(length)})
+                status, body = fake.answers.pop(0) if len(fake.answers) > 1 else fake.answers[0]
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps(body).encode())
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_cli(env, *args) -> str:
+    result = subprocess.run([sys.executable, "-m", "bot.backend", *args], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKEND_", "PRIVACY_"))}
+    env.update(BACKEND_VAR_DIR=str(tmp_path / "var"), PRIVACY_ENV="dev")
+    return env
+
+
+def test_cli_seeds_demo_users_prints_tokens_outbox_requests_and_overdue(cli_env):
+    assert "database at head" in run_cli(cli_env, "migrate")
+    assert "melochi: 3 demo users" in run_cli(cli_env, "seed-demo")
+    assert "melochi: 3 demo users" in run_cli(cli_env, "seed-demo")  # idempotent
+    lines = run_cli(cli_env, "demo-users", "--app", "melochi").strip().splitlines()
+    assert len(lines) == 3
+    app_id, app_user_id, _, masked, token = lines[0].split("\t")
+    assert app_id == "melochi" and masked.startswith("139****") and token.count(".") == 2
+    assert "0 request(s)" in run_cli(cli_env, "requests", "list")
+    assert "Overdue as of" in run_cli(cli_env, "overdue")
+    run_cli(cli_env, "outbox", "--app", "melochi")
+    assert json.loads(run_cli(cli_env, "worker", "--once"))["executed"] == 0
+
+
+def test_serve_command_runs_the_api_with_worker_and_stops_on_sigterm(cli_env):
+    port = free_port()
+    run_cli(cli_env, "seed-demo", "--app", "yhd")
+    token_line = run_cli(cli_env, "demo-users", "--app", "yhd").splitlines()[0]
+    process = subprocess.Popen([sys.executable, "-m", "bot.backend", "serve", "--port", str(port),
+                                "--with-worker"], cwd=REPO_ROOT, env={**cli_env, "BACKEND_WORKER_INTERVAL": "0.2"},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        client = BackendClient(f"http://127.0.0.1:{port}", _service_token(cli_env), retries=0)
+        deadline = time.time() + 30
+        while True:
+            try:
+                assert client.health()["status"] == "ok"
+                break
+            except Unavailable:
+                assert time.time() < deadline and process.poll() is None, "server did not start"
+                time.sleep(0.2)
+        filed = client.file_request("yhd", "unsubscribe", subject=Subject(user_token=token_line.split("\t")[4]),
+                                    channels=["sms"])
+        assert filed.request.status == "completed"
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert process.returncode == 0, output
+
+
+def _service_token(env) -> str:
+    from bot.backend.config import load_settings
+
+    return load_settings(env).service_token
+
+
+def test_codes_go_to_the_sms_gateway_when_configured(backend):
+    gateway = FakeHTTP([(200, {"ok": True})])
+    try:
+        via_gateway = dataclasses.replace(backend, sms_sender=GatewaySender(gateway.url + "/send", "gw-key"))
+        app = make_app(backend, name="一号店")
+        user = DemoUser(backend, app)
+        challenge = filing.start_verification(via_gateway, app_id=app, phone=None,
+                                              creds=Credentials(user_token=user.token))
+        sent = json.loads(gateway.calls[0]["body"])
+        assert sent["phone"] == user.phone and "【一号店】您的验证码为" in sent["message"]
+        assert gateway.calls[0]["headers"]["Authorization"] == "Bearer gw-key"
+        with backend.sessions() as session:
+            assert session.execute(select(DevOutboxMessage).where(
+                DevOutboxMessage.challenge_id == challenge["challenge_id"])).first() is None
+    finally:
+        gateway.close()
+
+
+def test_a_failing_sms_gateway_is_reported_and_changes_nothing(backend):
+    gateway = FakeHTTP([(500, {"error": "down"})])
+    try:
+        via_gateway = dataclasses.replace(backend, sms_sender=GatewaySender(gateway.url + "/send", None))
+        app = make_app(backend)
+        user = DemoUser(backend, app)
+        with pytest.raises(ServiceUnavailable):
+            filing.file_request(via_gateway, app_id=app, type_="data_export", categories=None,
+                                channels=None, phone=None, idempotency_key="gateway-down-1",
+                                creds=Credentials(user_token=user.token))
+        with backend.sessions() as session:
+            assert session.execute(select(func.count()).select_from(VerificationChallenge).where(
+                VerificationChallenge.app_id == app)).scalar_one() == 0
+    finally:
+        gateway.close()
+
+
+def test_the_client_retries_reads_on_5xx_but_not_code_checks():
+    flaky = FakeHTTP([(503, {"error": {"code": "unavailable", "message": "down"}}),
+                      (502, {}), (200, {"status": "ok"})])
+    try:
+        client = BackendClient(flaky.url, "token", retries=3, backoff=0.01)
+        assert client.health() == {"status": "ok"}
+        assert len(flaky.calls) == 3
+        failing = FakeHTTP([(503, {"error": {"code": "unavailable", "message": "down"}})])
+        try:
+            with pytest.raises(Unavailable):
+                BackendClient(failing.url, "token", retries=3, backoff=0.01).check_code("VCx", "123456")
+            assert len(failing.calls) == 1
+        finally:
+            failing.close()
+    finally:
+        flaky.close()
+
+
+def test_the_client_reports_an_unreachable_backend_as_unavailable():
+    client = BackendClient(f"http://127.0.0.1:{free_port()}", "token", retries=2, backoff=0.01,
+                           connect_timeout=0.5)
+    with pytest.raises(Unavailable):
+        client.list_requests("melochi", Subject(user_token="x"))
+
+
+def test_demo_users_endpoint_lists_tokens_in_dev_and_is_absent_in_production(backend, server):
+    app = make_app(backend)
+    user = DemoUser(backend, app)
+    listed = requests.get(f"{server.url}/v1/dev/demo-users", params={"app": app}, timeout=10).json()
+    assert [u["app_user_id"] for u in listed["users"]] == [user.app_user_id]
+    assert listed["users"][0]["phone_masked"] == user.phone[:3] + "****" + user.phone[-4:]
+    backend.settings.env = "production"
+    try:
+        hidden = requests.get(f"{server.url}/v1/dev/demo-users", params={"app": app}, timeout=10)
+        assert hidden.status_code == 404
+    finally:
+        backend.settings.env = "dev"
