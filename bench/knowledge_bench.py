@@ -4,7 +4,9 @@ beside a naive keyword-overlap baseline scored in the same run.
 * ingest: the largest launch policy, full ``ingest`` (decode → YAML files), median of several runs;
 * load: ``load_app`` on the warm path (called every turn);
 * retrieval latency: p50/p99 over a few hundred realistic questions against every launch app;
-* retrieval quality: hit@1 / hit@3 on a labelled set of question → expected section.
+* retrieval quality: hit@1 / hit@3 on a labelled set of question → expected section;
+* coverage floor: the same with ``min_coverage`` (how many right answers it keeps), and how many
+  questions a policy does not answer still get a hit with and without it.
 
 Writes ``bench/results/knowledge.json`` and prints a table.
 
@@ -92,6 +94,17 @@ LABELLED: Sequence[Tuple[str, str, str]] = (
     ("liqun", "发生信息泄露会通知我吗", "8、安全事件处置"),
     ("liqun", "怎么取消邮件订阅", "4、如果您不想接受"),
 )
+
+# Questions the app's policy does not answer (checked by reading it): the words that matter are
+# not in it. BM25 still returns its nearest passages; a coverage floor should return nothing.
+UNANSWERED: Sequence[Tuple[str, str]] = (
+    ("yhd", "怎么注销账号"), ("yhd", "你们用cookie吗"), ("yhd", "怎么导出我的数据"),
+    ("miniapp", "你们用cookie吗"), ("miniapp", "怎么退订促销短信"),
+    ("tego", "怎么退订促销短信"), ("tego", "怎么获取我的个人信息副本"),
+    ("liqun", "怎么获取我的个人信息副本"), ("liqun", "个性化推荐怎么关"),
+    ("melochi", "你们会读取我的通讯录吗"), ("melochi", "今天天气怎么样"),
+)
+COVERAGE_FLOOR = 0.5
 
 # Extra phrasings for the latency run (each asked of every app, as a fallback would).
 EXTRA_QUESTIONS = (
@@ -197,6 +210,23 @@ def quality(rankers: Dict[str, Callable[[KnowledgeBase], Callable]]) -> Dict[str
     return results
 
 
+def coverage_floor(floor: float) -> Dict[str, object]:
+    """Labelled questions still answered (expected section in the top 3) with ``min_coverage``, and
+    unanswerable questions that still get a hit, without and with the floor."""
+    kept = top = 0
+    for app_id, question, expected in LABELLED:
+        hits = load_app(app_id, APPS_DIR).search(question, k=3, min_coverage=floor)
+        kept += any(expected in hit.section for hit in hits)
+        top += bool(hits) and expected in hits[0].section
+    answered = {name: [f"{app_id}: {question}" for app_id, question in UNANSWERED
+                       if load_app(app_id, APPS_DIR).search(question, k=1, min_coverage=value)]
+                for name, value in (("without_floor", 0.0), ("with_floor", floor))}
+    return {"min_coverage": floor, "hit@1": top / len(LABELLED), "hit@3": kept / len(LABELLED),
+            "unanswerable": len(UNANSWERED),
+            "unanswerable_with_a_hit": {name: len(items) for name, items in answered.items()},
+            "still_answered": answered["with_floor"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="ingest runs (median reported)")
@@ -213,6 +243,7 @@ def main() -> None:
         "load_app_warm": time_load(apps),
         "retrieval_latency": time_retrieval(apps, rankers),
         "retrieval_quality": quality(rankers),
+        "coverage_floor": coverage_floor(COVERAGE_FLOOR),
         "targets": {"ingest_largest_s": 2.0, "retrieval_p99_ms": 20.0},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -233,7 +264,11 @@ def print_table(report: dict) -> None:
         scores = report["retrieval_quality"][name]
         print(f"{name:<28}{latency['queries']:>8}{latency['p50_ms']:>9.2f}{latency['p99_ms']:>9.2f}"
               f"{scores['hit@1']:>8.2f}{scores['hit@3']:>8.2f}")
-    print(f"\nlabelled questions: {report['retrieval_quality'][next(iter(report['retrieval_quality']))]['labelled']}; "
+    floor = report["coverage_floor"]
+    print(f"\nbm25 with min_coverage={floor['min_coverage']}: hit@1 {floor['hit@1']:.2f}, hit@3 {floor['hit@3']:.2f}; "
+          f"unanswerable questions with a hit: {floor['unanswerable_with_a_hit']['without_floor']}/{floor['unanswerable']} "
+          f"without the floor, {floor['unanswerable_with_a_hit']['with_floor']}/{floor['unanswerable']} with it")
+    print(f"labelled questions: {report['retrieval_quality'][next(iter(report['retrieval_quality']))]['labelled']}; "
           f"written to {RESULTS / 'knowledge.json'}")
 
 

@@ -8,7 +8,8 @@ Owns the whole life of an app's knowledge:
   ``data/apps/<id>/knowledge.yml`` for review; operator corrections live in ``overrides.yml``;
 * **serving** (``load_app``): the YAML (plus overrides) as a ``KnowledgeBase``, reloaded when the
   files change, never re-parsing the policy;
-* **retrieval** (``KnowledgeBase.search``): BM25 over jieba tokens for fallback answers.
+* **retrieval** (``KnowledgeBase.search``): BM25 over jieba tokens for fallback answers, each hit
+  with how much of the question it covers (``Hit.coverage``) so weak matches can be dropped.
 
 See docs/knowledge.md.
 """
@@ -18,12 +19,12 @@ from bot.knowledge.model import (
 )
 from bot.knowledge.store import UnknownApp, apps_dir, list_apps, load_app
 from bot.knowledge.vocab import (
-    CATEGORIES, CHANNELS, PATH_TOPICS, PERMISSIONS, PLATFORMS, QUESTION_TOPICS,
+    CATEGORIES, CHANNELS, PATH_KINDS, PATH_TOPICS, PERMISSIONS, PLATFORMS, QUESTION_TOPICS,
 )
 
 __all__ = [
     "UnknownApp", "InvalidKnowledge", "apps_dir", "list_apps", "load_app",
     "KnowledgeBase", "Deadline", "Period", "SettingsPath", "Contact", "RetentionRule", "Sdk",
     "MinorsRule", "Clause", "Hit",
-    "PATH_TOPICS", "QUESTION_TOPICS", "PLATFORMS", "CATEGORIES", "CHANNELS", "PERMISSIONS",
+    "PATH_TOPICS", "QUESTION_TOPICS", "PLATFORMS", "CATEGORIES", "CHANNELS", "PERMISSIONS", "PATH_KINDS",
 ]

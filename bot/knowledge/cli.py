@@ -133,7 +133,8 @@ def _line(topic: str, item: Dict[str, Any]) -> str:
     if topic in PATH_TOPICS:
         qualifier = f" ({item['qualifier']})" if item["qualifier"] else ""
         note = f"  — {item['note']}" if item["note"] else ""
-        return f"[{item['platform']}]{qualifier} {' › '.join(item['steps'])}{note}"
+        kind = " (instruction)" if item.get("kind") == "instruction" else ""
+        return f"[{item['platform']}]{qualifier} {' › '.join(item['steps'])}{kind}{note}"
     if topic == "contact":
         return f"{item['kind']}: {item['value']}"
     if topic == "response_time":

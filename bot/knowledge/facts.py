@@ -1,6 +1,7 @@
 """Facts stated in a policy: reply deadline, cooling-off period, retention rules, minors' age
-thresholds, effective/updated dates and contact channels — each with the section and sentence it
-came from. Only what the text states is returned; an absent fact is None or an empty list.
+thresholds and effective/updated dates — each with the section and sentence it came from (contact
+channels are in ``bot.knowledge.contacts``). Only what the text states is returned; an absent
+fact is None or an empty list.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 from typing import Iterable, List, Optional, Tuple
 
 from bot.knowledge.sections import Document, Paragraph, clause_spans, sentence_spans
-from bot.knowledge.vocab import CONTACT_TITLE, MINORS_TITLE
+from bot.knowledge.vocab import MINORS_TITLE
 from bot.text import normalize
 
 NUMBER = r"(\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})"
@@ -35,7 +36,7 @@ def to_int(number: str) -> int:
     return total + current
 
 
-def _live(document: Document) -> Iterable[Paragraph]:
+def live_paragraphs(document: Document) -> Iterable[Paragraph]:
     return (p for p in document.paragraphs if not p.section.superseded)
 
 
@@ -52,14 +53,14 @@ def quote_at(paragraph: Paragraph, position: int) -> str:
     return paragraph.text.strip()
 
 
-def _sentence(paragraph: Paragraph, position: int) -> str:
+def sentence_at(paragraph: Paragraph, position: int) -> str:
     for start, end in sentence_spans(paragraph.norm):
         if start <= position < end:
             return paragraph.norm[start:end]
     return paragraph.norm
 
 
-def _titles(paragraph: Paragraph) -> str:
+def section_titles(paragraph: Paragraph) -> str:
     return " ".join(normalize(section.title) for section in paragraph.section.chain)
 
 
@@ -83,13 +84,13 @@ def deadlines(document: Document) -> List[dict]:
     """Every reply deadline the policy states, best candidate for "the" deadline first: one in
     a sentence about requests, in a rights/response section, ahead of a generic "we reply"."""
     found = []
-    for order, paragraph in enumerate(_live(document)):
+    for order, paragraph in enumerate(live_paragraphs(document)):
         for pattern in (_DEADLINE, _DEADLINE_BEFORE):
             for match in pattern.finditer(paragraph.norm):
-                sentence = _sentence(paragraph, match.start())
+                sentence = sentence_at(paragraph, match.start())
                 if _COOLING.search(sentence):
                     continue
-                titles = _titles(paragraph)
+                titles = section_titles(paragraph)
                 score = (3 * ("请求" in sentence) + 2 * bool(re.search(r"响应|请求|权利", titles))
                          + ("答复" in sentence) - 2 * ("注销" in sentence))
                 found.append((-score, order, match.start(), {
@@ -110,7 +111,7 @@ def deadlines(document: Document) -> List[dict]:
 
 def cooling_off(document: Document) -> Optional[dict]:
     """The account-cancellation cooling-off period (冷静期/犹豫期…), when the policy has one."""
-    for paragraph in _live(document):
+    for paragraph in live_paragraphs(document):
         for keyword in _COOLING.finditer(paragraph.norm):
             for start, end in clause_spans(paragraph.norm):
                 if not start <= keyword.start() < end:
@@ -143,7 +144,7 @@ _PURPOSE_PREFIX = re.compile(r"^.*在|^(?:我们|只会|仅会|将|会|仅|只)+
 
 def retention(document: Document) -> List[dict]:
     rules, seen = [], set()
-    for paragraph in _live(document):
+    for paragraph in live_paragraphs(document):
         norm = paragraph.norm
         for start, end in clause_spans(norm):
             for rule in _numeric_rules(paragraph, start, end) + _purpose_rules(paragraph, start, end):
@@ -218,10 +219,10 @@ _MINOR_CONTEXT = re.compile(r"未成年|儿童|监护|青少年|孩子")
 
 def minors(document: Document) -> Optional[dict]:
     ages, first, first_in_section = set(), None, None
-    for paragraph in _live(document):
-        in_section = bool(MINORS_TITLE.search(_titles(paragraph)))
+    for paragraph in live_paragraphs(document):
+        in_section = bool(MINORS_TITLE.search(section_titles(paragraph)))
         for match in _AGE.finditer(paragraph.norm):
-            if not _MINOR_CONTEXT.search(_sentence(paragraph, match.start())):
+            if not _MINOR_CONTEXT.search(sentence_at(paragraph, match.start())):
                 continue
             age = to_int(match.group(1))
             if not 6 <= age <= 18:
@@ -258,7 +259,7 @@ def _date(match: re.Match) -> Optional[datetime.date]:
 def dates(document: Document) -> Tuple[Optional[datetime.date], Optional[datetime.date]]:
     """(effective date, updated date) when the policy states them."""
     effective = updated = None
-    for paragraph in _live(document):
+    for paragraph in live_paragraphs(document):
         short = len(paragraph.norm) <= 40
         for line in paragraph.lines:
             norm = line.norm
@@ -273,108 +274,3 @@ def dates(document: Document) -> Tuple[Optional[datetime.date], Optional[datetim
 def _first_date(pattern: re.Pattern, text: str) -> Optional[datetime.date]:
     match = pattern.search(text)
     return _date(match) if match else None
-
-
-# --- contacts ----------------------------------------------------------------------------------
-
-_EMAIL = re.compile(r"(?<![A-Za-z0-9.+_%-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_PHONES = re.compile(
-    r"(?<![A-Za-z0-9@.-])(?:(?:400|800)[- ]?\d{3}[- ]?\d{4}|1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8}|9[56]\d{3,4})"
-    r"(?![A-Za-z0-9@])"
-)
-_PHONE_CONTEXT = re.compile(r"电话|热线|拨打|致电|客服|联系|tel|号码|手机", re.I)
-_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+|www\.[A-Za-z0-9.-]+\.[A-Za-z]{2,}[A-Za-z0-9/._-]*")
-_URL_CONTEXT = re.compile(r"联系|客服|咨询|查询|投诉|反馈|举报")
-_SDK_LINK = re.compile(r"隐私政策|隐私权政策|SDK|官网链接")
-_ADDRESS = re.compile(
-    r"(?:联系地址|通讯地址|邮寄地址|办公地址|注册地址|公司地址|地址)\s*(?:为|是|:)?\s*([^,;。()]{6,60})"
-)
-_ADDRESS_SHAPE = re.compile(r"[省市区县].*[路街道号楼室层座厦心园]")
-_OFFICER = re.compile(r"个人信息保护(?:负责人|专职部门|专员|联系人|官)|数据保护官|DPO")
-_ONLINE = re.compile(r"(?:通过|可通过|访问|使用|联系|登录)?([\u4e00-\u9fff]{0,4}?在线客服)")
-_OFFICER_CONTEXT = re.compile(r"联系|联络|邮箱|电话|发起|投诉|设立|指定|咨询|反馈")
-_OFFICER_NOT = re.compile(r"变化|变更|发生")
-_ONLINE_CONTEXT = re.compile(r"联系|通过|访问|咨询|反馈")
-
-
-CONTACT_ORDER = ("email", "phone", "address", "online_service", "privacy_officer", "url")
-
-
-class _Contacts:
-    """Collects contact channels; a mention in a contact section wins for the section cited."""
-
-    def __init__(self) -> None:
-        self.found: dict = {}
-
-    def add(self, kind: str, value: str, paragraph: Paragraph, position: int) -> None:
-        key = (kind, value)
-        in_contact = bool(CONTACT_TITLE.search(_titles(paragraph)))
-        if key in self.found and (self.found[key][0] or not in_contact):
-            return
-        self.found[key] = (in_contact, {"kind": kind, "value": value, "section": paragraph.section.breadcrumb,
-                                        "quote": quote_at(paragraph, position)})
-
-    def officers(self, paragraph: Paragraph) -> None:
-        """A privacy officer or department the user can reach (not one a policy change mentions)."""
-        seen = set()
-        for match in _OFFICER.finditer(paragraph.norm):
-            sentence = _sentence(paragraph, match.start())
-            if sentence in seen or not _OFFICER_CONTEXT.search(sentence) or _OFFICER_NOT.search(sentence):
-                continue
-            seen.add(sentence)
-            self.add("privacy_officer", paragraph.text[match.start():match.end()], paragraph, match.start())
-
-    def emails_phones_addresses(self, paragraph: Paragraph) -> None:
-        norm, text = paragraph.norm, paragraph.text
-        for match in _EMAIL.finditer(norm):
-            self.add("email", match.group(), paragraph, match.start())
-        for match in _PHONES.finditer(norm):
-            window = norm[max(0, match.start() - 12):match.end() + 8]
-            if _PHONE_CONTEXT.search(window) and not re.search(r"QQ|qq", window):
-                self.add("phone", match.group().replace(" ", ""), paragraph, match.start())
-        for match in _ADDRESS.finditer(norm):
-            value = match.group(1).strip()
-            if _ADDRESS_SHAPE.search(value):
-                self.add("address", text[match.start(1):match.start(1) + len(value)], paragraph, match.start())
-
-    def online(self, paragraph: Paragraph) -> None:
-        """在线客服 (its URL when one is written right before it) and other contact URLs."""
-        norm, text = paragraph.norm, paragraph.text
-        online_urls = set()
-        for match in _ONLINE.finditer(norm):
-            if not _ONLINE_CONTEXT.search(_sentence(paragraph, match.start())):
-                continue
-            url = _URL.search(norm, max(0, match.start() - 60), match.start())
-            if url and url.end() >= match.start() - 2:
-                online_urls.add(url.group())
-                self.add("online_service", url.group(), paragraph, match.start())
-            else:
-                prefix = re.match(r"^(?:.*(?:的|内|中|在|过|用|及|或|和))?", norm[match.start(1):match.end(1) - 4]).end()
-                self.add("online_service", text[match.start(1) + prefix:match.end(1)], paragraph, match.start(1))
-        for match in _URL.finditer(norm):
-            if match.group() in online_urls or _SDK_LINK.search(norm[max(0, match.start() - 12):match.start()]):
-                continue
-            if _URL_CONTEXT.search(_sentence(paragraph, match.start())):
-                self.add("url", match.group().rstrip(".,;"), paragraph, match.start())
-
-    def in_app(self, contact_paths: List[dict]) -> None:
-        """In-app paths to customer service (我的 › 联系我们) found by the path finder."""
-        for path in contact_paths:
-            key = ("online_service", " › ".join(path["steps"]))
-            if key not in self.found:
-                self.found[key] = (True, {"kind": "online_service", "value": key[1], "section": path["section"],
-                                          "quote": path["quote"]})
-
-    def sorted(self) -> List[dict]:
-        return sorted((item for _, item in self.found.values()), key=lambda item: CONTACT_ORDER.index(item["kind"]))
-
-
-def contacts(document: Document, contact_paths: List[dict]) -> List[dict]:
-    """Contact channels by kind (email, phone, address, online service, privacy officer, URL)."""
-    collector = _Contacts()
-    for paragraph in _live(document):
-        collector.officers(paragraph)
-        collector.emails_phones_addresses(paragraph)
-        collector.online(paragraph)
-    collector.in_app(contact_paths)
-    return collector.sorted()

@@ -18,10 +18,12 @@ import yaml
 
 from bot.knowledge import facts
 from bot.knowledge.cleaning import PolicyError, clean_text, decode_policy
-from bot.knowledge.passages import assign_topics, build_passages, strip_internal
+from bot.knowledge.contacts import contacts as extract_contacts
+from bot.knowledge.passages import build_passages, strip_internal
 from bot.knowledge.paths import extract_paths
 from bot.knowledge.sdks import extract_sdks
 from bot.knowledge.sections import parse
+from bot.knowledge.topics import assign_topics
 from bot.knowledge.vocab import PATH_TOPICS
 
 FORMAT_VERSION = 1
@@ -95,7 +97,7 @@ def build_knowledge(text: str, app_id: str, name: str) -> Dict[str, Any]:
         raise PolicyError("the policy has no text paragraphs")
     paths, contact_paths = extract_paths(document)
     deadlines = facts.deadlines(document)
-    contacts = facts.contacts(document, contact_paths)
+    contacts = extract_contacts(document, contact_paths)
     retention = facts.retention(document)
     minors = facts.minors(document)
     cooling = facts.cooling_off(document)

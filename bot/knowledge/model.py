@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from bot.knowledge.vocab import (
-    CATEGORIES, CHANNELS, CONTACT_KINDS, PATH_TOPICS, PERMISSIONS, PERSONALIZATION_KINDS, PLATFORMS,
-    QUESTION_TOPICS,
+    CATEGORIES, CHANNELS, CONTACT_KINDS, PATH_KINDS, PATH_TOPICS, PERMISSIONS, PERSONALIZATION_KINDS, PLATFORMS,
+    QUESTION_TOPICS, path_kind,
 )
 
 
@@ -38,6 +38,9 @@ class Period:
 
 @dataclass(frozen=True)
 class SettingsPath:
+    """A way to do something the policy describes. ``kind`` says how to phrase it: "menu" — the
+    steps are UI labels to navigate in order (我的 › 设置 › 账号注销); "instruction" — the step is
+    an action to perform (回复“TD”, 根据短信内容提示)."""
     topic: str
     qualifier: Optional[str]
     platform: str
@@ -45,6 +48,7 @@ class SettingsPath:
     note: Optional[str]
     section: str
     quote: str
+    kind: str = "menu"
 
 
 @dataclass(frozen=True)
@@ -90,9 +94,24 @@ class Clause:
 
 @dataclass(frozen=True)
 class Hit:
+    """A passage found for a question.
+
+    ``score`` is the BM25 score (topic-boosted): it ranks the hits of one search and means
+    nothing across apps or questions. ``coverage`` (0–1) says how much of the question the
+    passage covers, comparably everywhere: the share of the question's informative words —
+    normalised, stopwords and question words (怎么, 吗, 多少…) left out — that the passage (or its
+    section title) contains, itself or through a synonym (删号 → 注销, 帐户 → 账号), each word
+    weighted by how rare it is among the app's passages, so that a passage sharing only a word
+    every passage has (信息) covers little, and a word the policy never uses counts fully against
+    every passage. A long word the passage lacks counts by the share of its parts it has
+    (刷脸登录 → 刷脸, 登录). 1.0: every word is there; around 0.5 or less: the passage shares only
+    part of the question — e.g. 1号店's "● 支付信息…（如，银行账号）" for "怎么注销账号" has 0.36,
+    holding 账号 but not 注销.
+    """
     section: str
     text: str
     score: float
+    coverage: float = 1.0
 
 
 QUALIFIERS = frozenset(CATEGORIES + CHANNELS + PERMISSIONS + PERSONALIZATION_KINDS)
@@ -149,11 +168,15 @@ class KnowledgeBase:
             raise ValueError(f"unknown question topic {topic!r}; expected one of {', '.join(QUESTION_TOPICS)}")
         return list(self.answers.get(topic, ()))
 
-    def search(self, question: str, k: int = 3, topic: Optional[str] = None) -> List[Hit]:
-        """The ``k`` passages that best match ``question`` (BM25 over jieba tokens)."""
+    def search(self, question: str, k: int = 3, topic: Optional[str] = None,
+               min_coverage: float = 0.0) -> List[Hit]:
+        """The ``k`` passages that best match ``question`` (BM25 over jieba tokens), best first;
+        hits whose ``coverage`` is below ``min_coverage`` are left out (see ``Hit``)."""
         if topic is not None and topic not in QUESTION_TOPICS:
             raise ValueError(f"unknown question topic {topic!r}; expected one of {', '.join(QUESTION_TOPICS)}")
-        return self._index.search(question, k=k, topic=topic)
+        if not 0.0 <= min_coverage <= 1.0:
+            raise ValueError(f"min_coverage must be between 0 and 1, not {min_coverage!r}")
+        return self._index.search(question, k=k, topic=topic, min_coverage=min_coverage)
 
     @functools.cached_property
     def _index(self):
@@ -190,6 +213,7 @@ def _path(data: Mapping[str, Any], where: str) -> SettingsPath:
     platform = data.get("platform") or "app"
     qualifier = data.get("qualifier")
     steps = _require(data, "steps", where)
+    kind = data.get("kind")
     if topic not in PATH_TOPICS:
         raise InvalidKnowledge(f"{where}: unknown topic {topic!r}")
     if platform not in PLATFORMS:
@@ -198,9 +222,11 @@ def _path(data: Mapping[str, Any], where: str) -> SettingsPath:
         raise InvalidKnowledge(f"{where}: unknown qualifier {qualifier!r}")
     if not isinstance(steps, list) or not steps or not all(isinstance(s, str) and s for s in steps):
         raise InvalidKnowledge(f"{where}: steps must be a non-empty list of labels")
+    if kind is not None and kind not in PATH_KINDS:
+        raise InvalidKnowledge(f"{where}: unknown kind {kind!r}; expected one of {', '.join(PATH_KINDS)}")
     return SettingsPath(topic=topic, qualifier=qualifier, platform=platform, steps=tuple(steps),
                         note=data.get("note"), section=str(data.get("section", "")),
-                        quote=str(data.get("quote", "")))
+                        quote=str(data.get("quote", "")), kind=kind or path_kind(steps))
 
 
 def _contact(data: Mapping[str, Any], where: str) -> Contact:

@@ -1,5 +1,6 @@
-"""Settings paths: what each path found in the policy is for (topic and qualifier) and where
-(platform), with the section and sentence it came from.
+"""Settings paths: what each path found in the policy is for (topic and qualifier), where
+(platform) and how it is followed (kind: "menu" steps to navigate, or an "instruction" such as
+回复“TD”), with the section and sentence it came from.
 
 Context is read from the nearest text outward — the step labels and the "X:" label in front of
 the path, then its clause, its paragraph, and finally the titles of its sections — and the first
@@ -16,7 +17,7 @@ from bot.knowledge.sections import Document, Paragraph, clause_spans
 from bot.knowledge.vocab import (
     CATEGORY_WORDS, CHANNEL_WORDS, GENERIC_PATH_TOPIC_WORDS, NOT_PERSONAL_DATA, PERMISSION_WORDS,
     PERSONAL_DATA_WORDS, PERSONALIZATION_WORDS, SPECIFIC_PATH_TOPIC_WORDS, TITLE_GENERIC_PATH_TOPIC_WORDS,
-    matching, platform_markers,
+    matching, path_kind, platform_markers,
 )
 from bot.text import normalize
 
@@ -140,6 +141,7 @@ def extract_paths(document: Document) -> Tuple[List[dict], List[dict]]:
             platform = _platform(context)
             record = {
                 "platform": platform,
+                "kind": "instruction" if found.kind == "reply" else path_kind(found.steps),
                 "steps": list(found.steps),
                 "note": "；".join(dict.fromkeys(found.notes)) or None,
                 "section": paragraph.section.breadcrumb,

@@ -1,5 +1,7 @@
 """Ranking an app's policy passages against a user's question: BM25 (bm25s) over jieba tokens of
-normalised text, optionally boosted toward the passages of a question topic.
+normalised text, optionally boosted toward the passages of a question topic, and how much of the
+question each hit covers (``Hit.coverage``), so callers can tell a genuine match from a passage
+that merely shares a word.
 
 Used for fallback answers and citations when no intent is confident. Questions come in
 simplified or traditional characters, full- or half-width; everything goes through
@@ -9,9 +11,11 @@ simplified or traditional characters, full- or half-width; everything goes throu
 from __future__ import annotations
 
 import logging
+import math
+import re
 import threading
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import bm25s
 import jieba
@@ -27,11 +31,17 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 PRIVACY_TERMS_DIR = Path(__file__).resolve().parents[2] / "data" / "jieba"
 TOPIC_BOOST = 1.5
 SUPERSEDED_WEIGHT = 0.5
+COVERAGE_CACHE = 4096           # words whose per-passage coverage is kept, per app
 
 _STOPWORDS = frozenset(
     "的 了 和 与 及 或 是 在 我 我们 您 你 吗 呢 吧 啊 呀 么 嘛 啥 咋 怎么 怎么样 如何 怎样 什么 可以 能 能否 "
     "会 要 请问 请 这个 那个 这些 那些 一下 有 没有 把 被 对 为 将 等 以 就 都 也 还 而 并 之 其 该 此 这 那 "
-    "个 想 如果 是否 哪 哪些 哪里 给 让 到 去 来 说 吗 呢 一个 自己 现在 已经 你们 他们 它 他 她 所 着 过 又".split()
+    "个 想 如果 是否 哪 哪些 哪里 给 让 到 去 来 说 吗 呢 一个 自己 现在 已经 你们 他们 它 他 她 所 着 过 又 再 "
+    # question words: they ask, they are not what is asked about
+    "多少 多久 多长 多长时间 几 几个 为什么 为何 哪儿 哪个 谁 在哪 在哪儿 怎么办 怎么回事 能不能 可不可以 会不会 "
+    "是不是 有没有 要不要 行不行 好吗 好不好 告诉 知道 问 问问 麻烦 谢谢 你好 您好 几年 几天 几个月 多少天 "
+    # chat filler and light verbs ("我要一份…", "拿我的信息干什么用")
+    "我要 想要 一份 帮我 帮忙 给我 拿 拿去 弄 搞 用 能够 东西".split()
 )
 
 # Users and policies name the same things differently (删号 / 注销账户, 卖给别人 / 出售给第三方);
@@ -52,7 +62,9 @@ _SYNONYMS = {
     **dict.fromkeys(["更改", "更正", "改掉", "变更"], "修改"),
     **dict.fromkeys(["查阅", "查询", "看看"], "查看"),
     **dict.fromkeys(["关掉", "关了"], "关闭"),
-    **dict.fromkeys(["存储", "储存", "保留", "留存", "存", "存放"], "保存"),
+    **dict.fromkeys(["存储", "储存", "保留", "留存", "存", "存放", "存到"], "保存"),
+    **dict.fromkeys(["获取", "获得", "采集", "搜集"], "收集"),
+    **dict.fromkeys(["收到", "接收"], "接收"),
     **dict.fromkeys(["国内", "境内", "中国境内"], "境内"),
     **dict.fromkeys(["出境", "境外", "海外", "国外"], "境外"),
     **dict.fromkeys(["数据", "资料"], "信息"),
@@ -62,6 +74,19 @@ _SYNONYMS = {
     **dict.fromkeys(["回复", "答复", "响应"], "答复"),
     **dict.fromkeys(["退订", "取消订阅"], "退订"),
 }
+
+
+def _variants() -> Dict[str, Tuple[str, ...]]:
+    """Each word the synonym map leads to, with every way of writing it (账号: 账户, 帐号, 帐户)."""
+    variants: Dict[str, Tuple[str, ...]] = {}
+    for word, canonical in _SYNONYMS.items():
+        variants.setdefault(canonical, (canonical,))
+        if word != canonical:
+            variants[canonical] += (word,)
+    return variants
+
+
+_VARIANTS = _variants()
 
 _tokenizer: Optional[jieba.Tokenizer] = None
 _tokenizer_lock = threading.Lock()
@@ -88,6 +113,40 @@ def tokenize(text: str) -> List[str]:
             if word not in _STOPWORDS and any(ch.isalnum() for ch in word)]
 
 
+def question_words(question: str) -> List[Tuple[str, Tuple[str, ...]]]:
+    """The informative words of a question (jieba's precise cut, stopwords, question words and
+    chat filler left out, synonyms mapped to one word), each with the parts it is compounded of
+    (刷脸登录 → 刷脸 + 登录) for when a passage has the parts but not the whole word."""
+    tokenizer = _jieba()
+    words: Dict[str, Tuple[str, ...]] = {}
+    # Without HMM: a question is too short for guessing new words ("会存" from "会存到境外").
+    for word in tokenizer.lcut(normalize(question).lower(), HMM=False):
+        if word in _STOPWORDS or not any(ch.isalnum() for ch in word):
+            continue
+        parts = tuple(_SYNONYMS.get(part, part) for part in _compound_parts(tokenizer, word))
+        words.setdefault(_SYNONYMS.get(word, word), parts)
+    return list(words.items())
+
+
+def _compound_parts(tokenizer: jieba.Tokenizer, word: str) -> List[str]:
+    """Shorter words that together spell ``word`` (个人信息副本 → 个人信息 + 副本); none when they do
+    not cover it (通讯录 is not 通讯 + something)."""
+    if len(word) < 4:
+        return []
+    starts: Dict[int, str] = {}
+    for part, start, end in tokenizer.tokenize(word, mode="search"):
+        if 2 <= end - start < len(word) and len(part) > len(starts.get(start, "")):
+            starts[start] = part
+    parts, position = [], 0
+    while position < len(word):
+        part = starts.get(position)
+        if part is None:
+            return []
+        parts.append(part)
+        position += len(part)
+    return [part for part in parts if part not in _STOPWORDS]
+
+
 def _leaf_title(section: str) -> str:
     return section.rsplit(BREADCRUMB_SEPARATOR, 1)[-1]
 
@@ -104,6 +163,10 @@ class ClauseIndex:
         self.weights = np.array([SUPERSEDED_WEIGHT if c.superseded else 1.0 for c in self.clauses],
                                 dtype=np.float32)
         self._topic_weights: dict = {}
+        texts = [normalize(f"{_leaf_title(clause.section)} {clause.text}").lower() for clause in self.clauses]
+        self._corpus = "\x00".join(texts)
+        self._starts = np.cumsum([0] + [len(text) + 1 for text in texts[:-1]])
+        self._credits: Dict[Tuple[str, Tuple[str, ...]], Tuple[np.ndarray, float]] = {}
 
     def _topic_weight(self, topic: str) -> np.ndarray:
         weights = self._topic_weights.get(topic)
@@ -122,14 +185,67 @@ class ClauseIndex:
             scores = scores * self._topic_weight(topic)
         return scores
 
-    def search(self, question: str, k: int = 3, topic: Optional[str] = None) -> List[Hit]:
+    def _word(self, word: str, parts: Tuple[str, ...]) -> Tuple[np.ndarray, float]:
+        """How much of ``word`` each passage has — 1 for the word or a synonym, else the share of
+        its parts it has, each part weighted by its rarity — and the word's weight (its rarity)."""
+        key = (word, parts)
+        cached = self._credits.get(key)
+        if cached is None:
+            present, weight = self._rarity(word)
+            credits = present.astype(np.float32)
+            if parts:
+                rarities = [self._rarity(part) for part in parts]
+                total = sum(rarity for _, rarity in rarities)
+                partial = sum(found.astype(np.float32) * rarity for found, rarity in rarities) / total
+                credits = np.maximum(credits, partial)
+            cached = (credits, weight)
+            if len(self._credits) >= COVERAGE_CACHE:
+                self._credits.clear()
+            self._credits[key] = cached
+        return cached
+
+    def _rarity(self, word: str) -> Tuple[np.ndarray, float]:
+        """Which passages have ``word``, and its inverse document frequency among them."""
+        found = self._presence(word)
+        having = int(np.count_nonzero(found))
+        return found, math.log(1.0 + (len(self.clauses) - having + 0.5) / (having + 0.5))
+
+    def _presence(self, word: str) -> np.ndarray:
+        """Which passages contain ``word`` or one of its synonyms (one regex pass over them all)."""
+        pattern = re.compile("|".join(re.escape(variant) for variant in _VARIANTS.get(word, (word,))))
+        offsets = [match.start() for match in pattern.finditer(self._corpus)]
+        found = np.zeros(len(self.clauses), dtype=bool)
+        if offsets:
+            found[np.searchsorted(self._starts, offsets, side="right") - 1] = True
+        return found
+
+    def coverage(self, question: str) -> np.ndarray:
+        """Each passage's coverage of ``question`` (see ``Hit``)."""
+        words = question_words(question)
+        if not words or not self.clauses:
+            return np.zeros(len(self.clauses), dtype=np.float32)
+        table = [self._word(word, parts) for word, parts in words]
+        weights = np.array([weight for _, weight in table], dtype=np.float32)
+        credits = np.stack([credits for credits, _ in table])
+        return (weights @ credits) / weights.sum()
+
+    def search(self, question: str, k: int = 3, topic: Optional[str] = None,
+               min_coverage: float = 0.0) -> List[Hit]:
         if k <= 0:
             return []
         scores = self.scores(question, topic)
-        if not scores.size:
+        candidates = np.flatnonzero(scores > 0)
+        if not candidates.size:
             return []
-        count = min(k, scores.size)
-        best = np.argpartition(-scores, count - 1)[:count]
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [Hit(section=self.clauses[i].section, text=self.clauses[i].text, score=float(scores[i]))
-                for i in best if scores[i] > 0]
+        ranked = candidates[np.argsort(-scores[candidates], kind="stable")]
+        coverage = self.coverage(question)
+        hits = []
+        for i in ranked:
+            covered = round(float(coverage[i]), 4)
+            if covered < min_coverage:
+                continue
+            hits.append(Hit(section=self.clauses[i].section, text=self.clauses[i].text, score=float(scores[i]),
+                            coverage=covered))
+            if len(hits) == k:
+                break
+        return hits

@@ -54,6 +54,7 @@ class Line:
     norm: str
     start: int
     section: Section
+    index: int = -1               # position among the policy's non-blank lines (adjacency)
 
 
 @dataclass(eq=False)
@@ -62,6 +63,8 @@ class Paragraph:
     lines: List[Line] = field(default_factory=list)
     is_item: bool = False
     is_table: bool = False
+    marker: str = ""              # numbering style of its first line, "bullet", or "" for plain text
+    label: str = ""               # the "1、存储期限：" a heading line gave before this, its body
 
     @property
     def text(self) -> str:
@@ -160,39 +163,42 @@ def parse(text: str) -> Document:
     for index, raw in enumerate(raws):
         if raw.toc or (index == 0 and first_is_title):
             continue
+        marker = raw.numbered_style or ("bullet" if raw.kind == "item" else "")
         promoted = raw.kind == "item" and bool(raw.numbered_style) and builder.has_open(raw.numbered_style)
         if promoted:
             # A long numbered sentence beside a heading of the same style is that heading's
             # sibling: it opens a section (titled by its first words) and stays its text.
             raw.kind, raw.style = "heading", raw.numbered_style
             section = builder.open(raw)
-            source_lines.append(Line(raw.text, raw.norm, raw.start, section))
-            _add_line(paragraphs, section, raw, item=True)
+            source_lines.append(Line(raw.text, raw.norm, raw.start, section, index))
+            _add_line(paragraphs, section, raw, index, item=True, marker=marker)
             continue
         if raw.kind == "heading":
             section = builder.open(raw)
-            source_lines.append(Line(raw.text, raw.norm, raw.start, section))
+            source_lines.append(Line(raw.text, raw.norm, raw.start, section, index))
             if raw.body_offset is not None and raw.body_offset < len(raw.text):
                 body = RawLine(raw.text[raw.body_offset:], raw.norm[raw.body_offset:], raw.start + raw.body_offset)
-                _add_line(paragraphs, section, body, item=False)
+                _add_line(paragraphs, section, body, index, item=False, marker=marker,
+                          label=raw.text[:raw.body_offset])
             continue
         section = builder.current
         if raw.kind == "item" and raw.numbered_style:
             section = builder.place_item(raw.numbered_style, raw.number)
-        source_lines.append(Line(raw.text, raw.norm, raw.start, section))
-        _add_line(paragraphs, section, raw, item=raw.kind == "item")
+        source_lines.append(Line(raw.text, raw.norm, raw.start, section, index))
+        _add_line(paragraphs, section, raw, index, item=raw.kind == "item", marker=marker)
     return Document(text=text, sections=builder.sections, paragraphs=paragraphs, source_lines=source_lines)
 
 
 _NEW_ENTRY = re.compile(r"^[^,。:;]{1,15}:|^[(\[【“]")
 
 
-def _add_line(paragraphs: List[Paragraph], section: Section, raw: RawLine, item: bool) -> None:
+def _add_line(paragraphs: List[Paragraph], section: Section, raw: RawLine, index: int, item: bool,
+              marker: str = "", label: str = "") -> None:
     """Body lines continue the previous paragraph when it was cut mid-sentence (PDF and OCR line
     wraps); runs of short unpunctuated lines are table cells and stay together."""
-    line = Line(raw.text, raw.norm, raw.start, section)
+    line = Line(raw.text, raw.norm, raw.start, section, index)
     previous = paragraphs[-1] if paragraphs and paragraphs[-1].section is section else None
-    if previous is not None and not item:
+    if previous is not None and not item and not label:
         last = previous.lines[-1].norm
         fresh = bool(_NEW_ENTRY.match(raw.norm) or APPENDIX.match(raw.norm))
         wrapped = not fresh and (last.endswith((",", "、", "(")) or (
@@ -205,7 +211,7 @@ def _add_line(paragraphs: List[Paragraph], section: Section, raw: RawLine, item:
             previous.is_table = True
             previous.lines.append(line)
             return
-    paragraphs.append(Paragraph(section=section, lines=[line], is_item=item))
+    paragraphs.append(Paragraph(section=section, lines=[line], is_item=item, marker=marker, label=label))
 
 
 _CLAUSE_END = re.compile(r"[。!?;]+")

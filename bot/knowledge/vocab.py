@@ -7,7 +7,7 @@ Keep patterns generic: they must work on policies nobody on the team has read.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Pattern, Tuple
+from typing import Dict, List, NamedTuple, Optional, Pattern, Tuple
 
 # --- public vocabularies ---------------------------------------------------------------------
 
@@ -37,6 +37,9 @@ PERMISSIONS: Tuple[str, ...] = (
 )
 # Personalisation paths are qualified by what they switch off (beyond the issue's vocabularies).
 PERSONALIZATION_KINDS: Tuple[str, ...] = ("ads", "recommendations")
+# How a settings path is followed: "menu" — navigate these steps in the app's UI; "instruction" —
+# do this (reply TD to the SMS, follow the SMS's prompt, long-press an item).
+PATH_KINDS: Tuple[str, ...] = ("menu", "instruction")
 CONTACT_KINDS: Tuple[str, ...] = (
     "email", "phone", "address", "online_service", "privacy_officer", "url",
 )
@@ -123,6 +126,16 @@ PERSONAL_DATA_WORDS = re.compile(
 )
 NOT_PERSONAL_DATA = re.compile(r"(?:本|隐私)政策|隐私声明|本协议")
 
+INSTRUCTION_STEP = re.compile(
+    r"^(?:回复|发送|编辑短信|拨打|致电|长按|按住|根据|按照|依照|按短信|扫描|扫码|摇一摇|退订链接|点击短信|点击邮件)"
+)
+
+
+def path_kind(steps) -> str:
+    """"instruction" when a step is an action rather than a UI label (回复“TD”, 根据短信内容提示)."""
+    return "instruction" if any(INSTRUCTION_STEP.match(step.strip()) for step in steps) else "menu"
+
+
 # --- platforms ----------------------------------------------------------------------------------
 # Longest, most specific first: "移动端APP" is the app, "微信小程序" the mini-program.
 PLATFORM_MARKERS: Tuple[Tuple[str, Pattern[str]], ...] = tuple(
@@ -148,43 +161,60 @@ def platform_markers(text: str) -> List[Tuple[int, str, str]]:
 
 
 # --- question topics (clauses_for) -------------------------------------------------------------
-# (heading pattern, content pattern). Headings weigh more than content words.
-QUESTION_TOPIC_WORDS: Dict[str, Tuple[Pattern[str], Pattern[str]]] = {
-    topic: (re.compile(heading, re.I), re.compile(content, re.I)) for topic, (heading, content) in {
-        "data_collected": (r"收集|采集|信息的获取|获取(?:您的)?(?:用户|个人)?信息(?!副本)",
-                           r"收集|采集|获取您|需要(?:您)?提供|向我们提供|我们会记录"),
-        "data_usage": (r"使用(?:规则|您的|个人|用户|的)|如何使用(?!cookie)|收集(?:和|及|与)使用|利用|用途|使用情况|信息的使用",
-                       r"用于|用来|目的|用户画像|数据分析|使用您的|使用规则"),
-        "permissions": (r"权限", r"权限|摄像头|相机|麦克风|通讯录|相册|定位|地理位置|存储|剪[贴切]板|日历"),
-        "third_party_sharing": (r"共享|转让|转移|公开披露|对外提供|委托处理|第三方|SDK|提供、转移|分享|披露",
-                                r"共享|第三方|SDK|合作伙伴|合作方|出售|转让|委托|关联方|披露"),
-        "cookies": (r"cookie|同类技术|beacon", r"cookie|beacon|像素|同类技术"),
-        "storage_retention": (r"保存|存储|保留|储存|留存|存放",
-                              r"保存|存储|储存|保留|留存|期限|境内|境外|匿名化|\d+\s*年|[一二三四五六七八九十]+年"),
-        "security": (r"保护(?:和|与)?.{0,4}(?:措施|技术|安全)|安全|保护您的个人信息|如何保护|保护措施",
-                     r"加密|安全|SSL|https|认证|访问控制|脱敏|权限控制|保密|防护"),
-        "minors": (r"未成年|儿童|青少年", r"未成年|儿童|监护人|父母|周岁"),
-        "policy_updates": (r"更新|修订|变更|修改", r"更新|修订|重大变[更化]|旧版本|变更|通知您"),
-        "contact": (r"联系", r"联系我们|与我们联系|联络我们|邮箱|@|热线|客服"),
-        "response_time": (r"响应|答复|回复",
-                          r"\d+\s*(?:个)?(?:工作日|天|日)内|[一二三四五六七八九十]+(?:个)?(?:工作日|天|日)内|答复|回复|响应"),
-        "complaint": (r"投诉|举报|诉讼",
-                      r"投诉|举报|监管部门|网信|工信|法院|诉讼|仲裁|不满意"),
-        "view_or_correct_info": (r"访问|查阅|更正|查询|补充|查看|更新您的",
-                                 r"查阅|更正|修改|查看|补充|更新您的|访问(?:和|或|、)?(?:更正|您的个人信息)"),
-        "delete_info": (r"删除", r"删除|清除|清空"),
-        "account_deletion": (r"注销", r"注销"),
-        "withdraw_consent": (r"撤回|授权同意的范围|改变.{0,6}授权|同意的范围",
-                             r"撤回|撤销|取消授权|关闭权限|解绑|解除绑定|改变.{0,6}授权"),
-        "personalization": (r"个性化|推荐|广告|自动决策|自动化决策",
-                            r"个性化|推荐|广告|用户画像|自动决策|自动化决策|定向"),
-        "unsubscribe": (r"退订|营销|促销|推送|订阅",
-                        r"退订|促销|商业性(?:短信|信息)|营销|取消.{0,4}订阅|TD|不想接[收受]"),
-        "data_copy": (r"副本|复制|可携|导出", r"副本|导出|复制|可携|转移至"),
-        "incident": (r"安全事件|泄露|泄密|应急",
-                     r"安全事件|泄露|泄密|被盗|应急|补救|盗用"),
-    }.items()
-}
+
+
+class TopicWords(NamedTuple):
+    """How a policy names a question topic: in a section heading (``heading``; ``weak_heading``
+    names something related, e.g. "第三方SDK" for sharing), in the passage itself (``content``),
+    and, for some topics, words that mark the direct answer (``cue``: "我们收集的信息包括…")."""
+    heading: Pattern[str]
+    weak_heading: Optional[Pattern[str]]
+    content: Pattern[str]
+    cue: Optional[Pattern[str]] = None
+
+
+def _topic_words(heading: str, weak: Optional[str], content: str, cue: Optional[str] = None) -> TopicWords:
+    return TopicWords(re.compile(heading, re.I), re.compile(weak, re.I) if weak else None, re.compile(content, re.I),
+                      re.compile(cue, re.I) if cue else None)
+
+
+QUESTION_TOPIC_WORDS: Dict[str, TopicWords] = {topic: _topic_words(*words) for topic, words in {
+    "data_collected": (r"收集|采集|信息的获取|获取(?:您的)?(?:用户|个人)?信息(?!副本)", r"获得.{0,6}信息",
+                       r"收集|采集|获取您|获取的?(?:用户|个人)?信息(?!副本)|需要(?:您)?提供|向我们提供|我们会记录|"
+                       r"信息(?:类型|种类)|(?:个人|用户)信息包括",
+                       r"(?:收集|获取|采集)(?:和使用)?的(?:您的)?(?:用户|个人)?信息(?:类型|种类)?包括|信息(?:类型|种类)|"
+                       r"(?:个人|用户)信息包括"),
+    "data_usage": (r"使用(?:规则|您的|个人|用户|的)|如何使用(?!cookie)|收集(?:和|及|与)使用|利用|用途|使用情况|信息的使用",
+                   None, r"用于|用来|目的|用户画像|数据分析|使用您的|使用规则|进行使用|利用|收集(?:和|及|与|、)使用"),
+    "permissions": (r"权限", None, r"权限|摄像头|相机|麦克风|通讯录|相册|定位|地理位置|存储|剪[贴切]板|日历"),
+    "third_party_sharing": (r"共享|转让|转移|公开披露|对外.{0,4}提供|委托处理|提供、转移|披露", r"第三方|SDK|分享",
+                            r"共享|第三方|SDK|合作伙伴|合作方|出售|转让|委托|关联方|披露|提供给|对外提供"),
+    "cookies": (r"cookie", r"同类技术|beacon", r"cookie|beacon|像素|同类技术",
+                r"(?:发送|使用|放置|存储).{0,20}cookie|cookie.{0,20}(?:用于|是为了|主要为了|以便|帮助)"),
+    "storage_retention": (r"保存|存储|保留|储存|留存|存放", None,
+                          r"保存|存储|储存|保留|留存|期限|境内|境外|匿名化|\d+\s*年|[一二三四五六七八九十]+年"),
+    "security": (r"保护.{0,8}(?:措施|技术)|安全(?:措施|技术|防护|保护|管理)|(?:信息|数据|存储)安全|如何保护|保护您的个人信息",
+                 r"安全", r"加密|安全|SSL|https|认证|访问控制|脱敏|权限控制|保密|防护"),
+    "minors": (r"未成年|儿童|青少年", None, r"未成年|儿童|监护人|父母|周岁"),
+    "policy_updates": (r"(?:政策|声明|协议).{0,6}(?:更新|修订|变更)|修订|如何更新|的更新", r"更新|变更|修改",
+                       r"更新|修订|重大变[更化]|旧版本|变更|通知您"),
+    "contact": (r"联系(?:我们|方式)|如何联系", r"联系|联络", r"联系我们|与我们联系|联络我们|邮箱|@|热线|客服"),
+    "response_time": (r"响应(?:您|用户)|答复|回复|处理(?:您的)?请求", r"响应",
+                      r"\d+\s*(?:个)?(?:工作日|天|日)内|[一二三四五六七八九十]+(?:个)?(?:工作日|天|日)内|答复|回复|响应"),
+    "complaint": (r"投诉|举报|诉讼|申诉", r"争议", r"投诉|举报|监管部门|网信|工信|法院|诉讼|仲裁|不满意"),
+    "view_or_correct_info": (r"访问|查阅|更正|查询|补充|查看|更新您的", None,
+                             r"查阅|更正|修改|查看|补充|更新您的|访问(?:和|或|、)?(?:更正|您的个人信息)"),
+    "delete_info": (r"删除", None, r"删除|清除|清空"),
+    "account_deletion": (r"注销", None, r"注销"),
+    "withdraw_consent": (r"撤回|撤销|授权同意的范围|改变.{0,6}授权|同意的范围", None,
+                         r"撤回|撤销|取消(?:了)?(?:您的|这些|相关)?授权|关闭.{0,4}权限|解绑|解除绑定|改变.{0,6}授权"),
+    "personalization": (r"个性化|推荐|广告|自动决策|自动化决策", None,
+                        r"个性化|推荐|广告|用户画像|自动决策|自动化决策|定向"),
+    "unsubscribe": (r"退订|营销|促销|订阅|(?:不想|不希望|拒绝)接[收受]", r"推送|消息通知",
+                    r"退订|促销|商业性(?:短信|信息)|营销|取消.{0,4}订阅|TD|不想接[收受]"),
+    "data_copy": (r"副本|复制|可携|导出", None, r"副本|导出|复制|可携|转移至"),
+    "incident": (r"安全事件|泄露|泄密|应急", None, r"安全事件|泄露|泄密|被盗|应急|补救|盗用"),
+}.items()}
 
 # Topics a user acts on; a "管理/权利" section that mentions them answers them.
 ACTION_TOPICS = frozenset({

@@ -109,10 +109,20 @@ def test_contacts_of_every_kind():
         ("phone", "400-820-8820"), ("phone", "021-61234567"),
         ("address", "上海市浦东新区世纪大道100号10楼"),
         ("online_service", "在线客服"),
-        ("privacy_officer", "个人信息保护负责人"),
+        ("privacy_officer", "个人信息保护负责人邮箱 dpo@example.com"),
         ("url", "https://help.example.com"),
     ]
     assert {c.section for c in kb.contacts} == {"九、如何联系我们"}
+
+
+@pytest.mark.parametrize("lines, officers", [
+    (["我们设立了个人信息保护负责人，您可以拨打电话021-61234567与其联系。"], ["个人信息保护负责人电话 021-61234567"]),
+    (["个人信息保护负责人联系方式：", "邮箱：dpo@example.com"], ["个人信息保护负责人邮箱 dpo@example.com"]),
+    (["如有疑问，您可以直接向我们的个人信息保护专职部门发起投诉。"], []),          # named, but no way to reach it
+])
+def test_privacy_officer_is_a_contact_only_with_a_channel(lines, officers):
+    kb = knowledge_of(policy("九、如何联系我们", *lines))
+    assert [c.value for c in kb.contacts if c.kind == "privacy_officer"] == officers
 
 
 def test_numbers_that_are_not_contacts_are_ignored():

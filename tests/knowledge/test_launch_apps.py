@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import yaml
 
-from .helpers import LAUNCH_APPS
+from .helpers import APPS_DIR, LAUNCH_APPS
 
 PATH_TOPICS = ("account_deletion", "view_or_correct_info", "delete_info", "withdraw_consent",
                "personalization", "unsubscribe", "permissions", "data_copy")
@@ -63,7 +64,8 @@ class TestMelochi:
         assert steps(kb.paths("unsubscribe", channel="push")) == [("消息中心", "消息设置")]
         (email,) = kb.paths("unsubscribe", channel="email")
         assert (email.platform, email.steps) == ("pc", ("账户设置", "邮件订阅"))
-        assert steps(kb.paths("unsubscribe", channel="sms")) == [("根据短信内容提示",)]
+        (sms,) = kb.paths("unsubscribe", channel="sms")
+        assert (sms.steps, sms.kind) == (("根据短信内容提示",), "instruction")
 
     def test_address_paths_pc_and_mobile_with_the_button_note(self, kb):
         pc, mobile = kb.paths("view_or_correct_info", category="address", platform="pc")
@@ -85,7 +87,7 @@ class TestMelochi:
         assert contacts(kb, "phone") == ["95118", "18367925111"]
         assert contacts(kb, "address") == ["广州市白云区石井街聚源街50号4栋3A层5261"]
         assert contacts(kb, "online_service") == ["https://app.cargo1001.com/"]
-        assert contacts(kb, "privacy_officer") == ["个人信息保护负责人"]
+        assert contacts(kb, "privacy_officer") == ["个人信息保护负责人邮箱 1391718307@qq.com"]
         assert {c.section for c in kb.contacts if c.kind != "phone"} == {"八、如何联系我们"}
 
     def test_transaction_records_kept_three_years(self, kb):
@@ -214,7 +216,8 @@ class TestTego:
 
     def test_contacts(self, kb):
         assert contacts(kb, "online_service") == ["特购在线客服", "我的 › 联系我们"]
-        assert contacts(kb, "privacy_officer") == ["个人信息保护专职部门"]
+        # 个人信息保护专职部门 is named three times, never with an email or phone to reach it
+        assert contacts(kb, "privacy_officer") == []
         assert contacts(kb, "address") == ["唐山市丰南区金融中心1001"]
         assert contacts(kb, "email") == [] and contacts(kb, "phone") == []
 
@@ -249,7 +252,7 @@ class TestLiqun:
 
     def test_reply_td_and_other_unsubscribe_channels(self, kb):
         (sms,) = kb.paths("unsubscribe", channel="sms")
-        assert sms.steps == ("回复“TD”",)
+        assert (sms.steps, sms.kind) == (("回复“TD”",), "instruction")
         assert sms.section == "五、您如何管理您的个人信息 › 4、如果您不想接受我们给您发送的促销信息"
         (email,) = kb.paths("unsubscribe", channel="email")
         assert (email.platform, email.steps) == ("h5", ("账户设置", "邮件订阅"))
@@ -276,7 +279,7 @@ class TestLiqun:
         assert contacts(kb, "phone") == ["4006888688"]
         assert contacts(kb, "address") == ["山东省青岛市市北区台东三路77号利群商厦13楼1302室"]
         assert contacts(kb, "url") == ["http://lqwsliqunshopcom/"]
-        assert contacts(kb, "privacy_officer") == ["个人信息保护专职部门"]
+        assert contacts(kb, "privacy_officer") == ["个人信息保护专职部门邮箱 dzsw@iliqun.com"]
 
     def test_retention_from_the_cancellation_notice_and_the_purpose_rule(self, kb):
         records, purpose = kb.retention
@@ -305,10 +308,156 @@ class TestLiqun:
 # --- every launch app ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("app_id", LAUNCH_APPS)
+def test_only_sms_instructions_are_not_menu_paths(app, app_id):
+    instructions = [(p.topic, p.qualifier, p.steps) for p in app(app_id).all_paths if p.kind == "instruction"]
+    assert instructions == {
+        "melochi": [("unsubscribe", "sms", ("根据短信内容提示",))],
+        "liqun": [("unsubscribe", "sms", ("回复“TD”",))],
+    }.get(app_id, [])
+
+
+@pytest.mark.parametrize("app_id", LAUNCH_APPS)
 def test_every_item_cites_a_section_of_its_policy(app, app_id):
     kb = app(app_id)
-    sections = {c.section for c in kb.clauses}
+    outline = yaml.safe_load((APPS_DIR / app_id / "knowledge.yml").read_text(encoding="utf-8"))["sections"]
+    sections = set(outline) | {c.section for c in kb.clauses}
     items = list(kb.all_paths) + kb.contacts + kb.retention + kb.sdks + [kb.minors, kb.response_deadline]
     for item in items:
         if item is not None:
             assert item.section in sections, item
+
+
+# --- the passage quoted first for each question topic ------------------------------------------
+# (app, topic) → (section, start of the passage, text it must contain); verified by reading each
+# policy: the passage a privacy lawyer would quote as the direct answer. None: the policy does not
+# address the topic, so the bot says so instead of quoting something unrelated.
+
+FIRST_PASSAGES = {
+    ("melochi", "data_collected"): ("一、我们如何收集和使用您的个人信息", "我们会遵循正当、合法、必要的原则", "收集和使用"),
+    ("melochi", "data_usage"): ("一、我们如何收集和使用您的个人信息 › （五）您个人信息使用的规则",
+                                "1、我们会根据本隐私政策的内容", "进行使用"),
+    ("melochi", "permissions"): ("一、我们如何收集和使用您的个人信息 › （二）您可自主选择提供的个人信息的情形",
+                                 "请您注意，您开启任一权限", "关闭任一权限"),
+    ("melochi", "third_party_sharing"): ("三、我们如何对外提供您的个人信息 › （一）共享",
+                                         "1、我们不会与【1001 Мелочь】以外的任何公司、组织和个人共享", "（1）事先获得您明确的同意或授权"),
+    ("melochi", "cookies"): ("二、我们如何使用Cookies和同类技术 › （一）Cookies的使用", "1、为实现您联机体验的个性化需求", "Cookies"),
+    ("melochi", "storage_retention"): ("四、我们如何保护和保存您的个人信息 › （二）您个人信息的保存", "", "保存"),
+    ("melochi", "security"): ("四、我们如何保护和保存您的个人信息 › （一）我们保护您个人信息的技术与措施 › 1、数据安全技术措施",
+                              "我们会采用符合业界标准的安全防护措施", "加密"),
+    ("melochi", "minors"): ("六、未成年人的个人信息保护", "1、【1001 Мелочь】非常重视对未成年人个人信息的保护", "18周岁"),
+    ("melochi", "policy_updates"): ("七、通知和修订", "1、为给您提供更好的服务", "本隐私政策也会随之更新"),
+    ("melochi", "contact"): ("八、如何联系我们", "1、如您对本隐私政策", "个人信息保护负责人邮箱1391718307@qq.com 联系电话：18367925111"),
+    ("melochi", "response_time"): ("五、您如何管理您的个人信息 › 6、响应您的请求", "", "15天内答复您的请求"),
+    ("melochi", "complaint"): ("八、如何联系我们", "2、一般情况下", "投诉或举报"),
+    ("melochi", "view_or_correct_info"): ("五、您如何管理您的个人信息 › 1、访问和更正您的个人信息",
+                                          "除法律法规规定外，您有权随时访问和更正您的个人信息，具体包括：（1）您的账号信息：PC端", "等"),
+    ("melochi", "delete_info"): ("五、您如何管理您的个人信息 › 2、删除您的个人信息", "您在我们的产品与/或服务页面中可以直接清除或删除的信息", "收货地址"),
+    ("melochi", "account_deletion"): ("五、您如何管理您的个人信息 › 4、注销账号", "您可以在我们的产品中直接申请注销账号", "注销"),
+    ("melochi", "withdraw_consent"): ("五、您如何管理您的个人信息 › 3、改变您授权同意的范围或撤回您的授权",
+                                      "您可以通过删除信息、关闭设备功能", "撤回您的授权"),
+    ("melochi", "personalization"): ("一、我们如何收集和使用您的个人信息 › （一）您须授权我们收集和使用您个人信息的情形 › "
+                                     "1、实现网上购物所必须的功能 › （2）商品/服务信息展示和搜索", "5） 如您想管理我们给您发送的个性化广告", "广告管理"),
+    ("melochi", "unsubscribe"): ("一、我们如何收集和使用您的个人信息 › （一）您须授权我们收集和使用您个人信息的情形 › "
+                                 "1、实现网上购物所必须的功能 › （2）商品/服务信息展示和搜索", "3） 如您不想接收商业性短信", "短信内容提示"),
+    ("melochi", "data_copy"): ("五、您如何管理您的个人信息 › 5、获取您的个人信息副本", "您有权获取您的个人信息副本", "副本"),
+    ("melochi", "incident"): ("四、我们如何保护和保存您的个人信息 › （一）我们保护您个人信息的技术与措施 › 3、安全事件处置",
+                              "为应对个人信息泄露", "应急响应团队"),
+
+    ("yhd", "data_collected"): ("用户信息的获取", "我们可能获取的用户信息类型包括：● 注册信息", "● 个人或公司联系方式"),
+    ("yhd", "data_usage"): ("顾客信息的使用", "我们可能会利用我们获取的用户信息：● 向您提供所需要的产品或服务", "● 处理和收取款项；"),
+    ("yhd", "third_party_sharing"): ("用户信息的共享、披露与转让", "用户的信息是我们业务的重要组成部分，我们不会出售", "● 合作伙伴："),
+    ("yhd", "minors"): ("未成年人信息的保护", "我们非常重视对未成年人", "监护人"),
+    ("yhd", "policy_updates"): ("《隐私声明》的更新", "在中国法律允许的范围内，我们可能会不时更新本《隐私声明》", "公告"),
+
+    ("miniapp", "data_collected"): ("一、我们如何收集和使用您的个人信息", "我们会遵循正当、合法、必要的原则收集和使用您的必要个人信息", "必要"),
+    ("miniapp", "data_usage"): ("一、我们如何收集和使用您的个人信息 › 4、个人信息的使用规则",
+                                "为满足您的个性化需求，我们会在符合法律规定并根据您授权的情况下使用如下信息：为了向您提供", "用户画像"),
+    ("miniapp", "permissions"): ("一、我们如何收集和使用您的个人信息 › 5、设备权限调用", "为确保相关业务功能的正常实现", "弹窗询问"),
+    ("miniapp", "third_party_sharing"): ("三、我们如何提供、转移、公开您的个人信息 › （一）提供",
+                                         "我们不会将您的个人信息提供给第三方，但以下情况除外：1. 提供必要的交易服务", "等"),
+    ("miniapp", "storage_retention"): ("二、我们如何存储和保护您的个人信息 › （一）个人信息的存储 › 1、存储期限", "1、存储期限：", "期限"),
+    ("miniapp", "security"): ("二、我们如何存储和保护您的个人信息 › （二）个人信息的保护措施", "我们努力为用户的信息安全提供保障", "安全保护措施"),
+    ("miniapp", "minors"): ("五、未成年人的个人信息保护", "我们非常重视对未成年人（儿童）个人信息的保护", "监护人同意"),
+    ("miniapp", "policy_updates"): ("六、本隐私政策如何更新", "为给您提供更好的服务", "随之调整"),
+    ("miniapp", "contact"): ("七、如何联系我们", "您可以通过以下方式与我们联系", "15 天内答复"),
+    ("miniapp", "response_time"): ("七、如何联系我们", "您可以通过以下方式与我们联系", "15 天内答复"),
+    ("miniapp", "complaint"): ("七、如何联系我们", "如果您对我们的回复不满意", "上海市宝山区人民法院"),
+    ("miniapp", "view_or_correct_info"): ("四、您如何查阅及管理您的个人信息", "为了您更加便捷地查阅、复制、更正、补充、删除", "管理界面"),
+    ("miniapp", "delete_info"): ("四、您如何查阅及管理您的个人信息", "为了您更加便捷地查阅、复制、更正、补充、删除", "删除"),
+    ("miniapp", "account_deletion"): ("四、您如何查阅及管理您的个人信息", "为了您更加便捷地查阅、复制、更正、补充、删除", "注销账号"),
+    ("miniapp", "withdraw_consent"): ("四、您如何查阅及管理您的个人信息", "为了您更加便捷地查阅、复制、更正、补充、删除", "撤回同意"),
+    ("miniapp", "personalization"): ("一、我们如何收集和使用您的个人信息 › 4、个人信息的使用规则", "为满足您的个性化需求", "关闭个性化推送功能"),
+    ("miniapp", "data_copy"): ("四、您如何查阅及管理您的个人信息", "为了您更加便捷地查阅、复制、更正、补充、删除", "复制"),
+    ("miniapp", "incident"): ("二、我们如何存储和保护您的个人信息 › （二）个人信息的保护措施", "我们努力为用户的信息安全提供保障", "安全事件"),
+
+    ("tego", "data_collected"): ("二、 信息收集及使用",
+                                 "在您使用我们的产品及/或服务时，我们需要/可能需要收集和使用的您的个人信息包括如下两种：1、", "2、为实现"),
+    ("tego", "data_usage"): ("二、 信息收集及使用", "在您使用我们的产品及/或服务时", "收集和使用"),
+    ("tego", "permissions"): ("二、 信息收集及使用 › （十） 为您提供其他附加服务 › 1、基于系统权限的附加服务",
+                              "为向您提供更便捷、更优质、个性化的产品及/或服务", "开启系统权限"),
+    ("tego", "third_party_sharing"): ("三、对外信息提供 › （一）共享",
+                                      "我们不会与特购服务提供者以外的公司、组织和个人共享您的个人信息，但以下情况除外：1、履行法定义务所必需的共享：",
+                                      "2、取得您同意的情况下共享："),
+    ("tego", "cookies"): ("二、 信息收集及使用 › （十） 为您提供其他附加服务 › 2、Cookie和同类技术的服务",
+                          "当您使用我们的服务时，我们可能会使用相关技术向您的设备发送一个或多个 Cookie", "主要为了"),
+    ("tego", "storage_retention"): ("五、信息的存储 › （一）存储期限", "我们只会在达成本政策所述目的所需的期限内保留您的个人信息", "不少于三年"),
+    ("tego", "security"): ("五、信息的存储 › （三）存储安全 › 1、 数据保护技术措施", "我们已采取符合业界标准、合理可行的安全防护措施", "加密"),
+    ("tego", "minors"): ("七、未成年人保护", "", "监护人"),
+    ("tego", "policy_updates"): ("六、政策如何更新", "为给您带来更好的产品和服务体验", "更新我们的隐私政策"),
+    ("tego", "contact"): ("八、联系我们", "您可以通过以下方式与我们联系，我们将在15天内回复您的请求：1、", "特购在线客服"),
+    ("tego", "response_time"): ("四、您的权利 › （六）响应您的上述请求", "对于您或可能的您的监护人", "15天内做出答复"),
+    ("tego", "complaint"): ("八、联系我们", "如果您对我们的回复不满意", "法院提起诉讼"),
+    ("tego", "view_or_correct_info"): ("四、您的权利 › （一）查阅、更正和补充",
+                                       "您有权通过以下方式查阅、更正和补充您的信息：1、登录特购，进入“我的-头像”页面", "“我的-地址管理”"),
+    ("tego", "delete_info"): ("四、您的权利 › （二）删除", "您可以通过“（一）查阅、更正和补充”中列明的路径删除您的部分信息", "注销账户"),
+    ("tego", "account_deletion"): ("四、您的权利 › （四）注销账户", "您可以通过以下方式申请注销您的账户：1、在“我的-设置-账号注销”中提交账号注销申请。",
+                                   "2、通过客服联系，申请注销您的账户。"),
+    ("tego", "withdraw_consent"): ("二、 信息收集及使用 › （十） 为您提供其他附加服务 › 1、基于系统权限的附加服务",
+                                   "请您注意，您开启任一权限即代表您授权", "取消了授权"),
+    ("tego", "personalization"): ("四、您的权利 › （五）约束信息系统自动决策", "在某些业务功能中，我们可能仅依据算法", "自动决策"),
+    ("tego", "incident"): ("五、信息的存储 › （三）存储安全 › 3、 个人信息安全事件的响应", "如果我们的物理、技术或管理防护设施遭到破坏", "应急预案"),
+
+    ("liqun", "data_collected"): ("一、我们如何收集和使用您的个人信息", "本隐私政策中涉及的个人信息包括:基本信息", "个人身份信息"),
+    ("liqun", "data_usage"): ("一、我们如何收集和使用您的个人信息 › (五)您个人信息使用的规则", "1、我们会根据本隐私政策的约定", "进行使用"),
+    ("liqun", "permissions"): ("一、我们如何收集和使用您的个人信息 › (二)您可选择是否授权我们收集和使用您的个人信息的情形",
+                               "2、上述附加功能可能需要您在您的设备中向我们开启", "访问权限"),
+    ("liqun", "third_party_sharing"): ("三、我们如何共享、转让、公开披露您的个人信息 › (一)共享",
+                                       "1、我们不会与利群网商以外的任何公司、组织和个人共享您的个人信息,但以下情况除外:(1)", "等"),
+    ("liqun", "cookies"): ("二、我们如何使用Cookie和同类技术 › (一)Cookies的使用", "1为实现您联机体验的需求", "Cookies"),
+    ("liqun", "storage_retention"): ("四、我们如何保护和保存您的个人信息 › (二)您个人信息的保存", "1、您的个人信息将全被存储于中华人民共和国境内", "境外"),
+    ("liqun", "security"): ("四、我们如何保护和保存您的个人信息 › (一)我们保护您个人信息的技术与措施 › 1、数据安全技术措施",
+                            "我们会采用符合业界标准的安全防护措施", "加密"),
+    ("liqun", "minors"): ("六、未成年人的个人信息保护", "1、利群网商非常重视对未成年人个人信息的保护", "18周岁"),
+    ("liqun", "policy_updates"): ("七、通知和修订", "1、为给您提供更好的服务", "本隐私政策也会随之更新"),
+    ("liqun", "contact"): ("八、如何联系我们", "1、如您对本隐私政策或您个人信息的相关事宜有任何问题", "dzsw@iliqun.com"),
+    ("liqun", "response_time"): ("五、您如何管理您的个人信息 › 5、响应您的请求", "", "30天内答复您的请求"),
+    ("liqun", "complaint"): ("八、如何联系我们", "3、一般情况下", "投诉或举报"),
+    ("liqun", "view_or_correct_info"): ("五、您如何管理您的个人信息 › 1、访问和更正您的个人信息",
+                                        "除法律法规规定外,您有权随时访问和更正您的个人信息,具体包括:(1)您的账户信息:", "等"),
+    ("liqun", "delete_info"): ("五、您如何管理您的个人信息 › 2、删除您的个人信息", "您在我们的产品与/或服务页面中可以直接清除或删除的信息", "收货地址"),
+    ("liqun", "account_deletion"): ("附件一:《利群网商账户注销须知》", "", "注销"),
+    ("liqun", "withdraw_consent"): ("五、您如何管理您的个人信息 › 3、改变您授权同意的范围或撤回您的授权",
+                                    "您可以通过删除信息、关闭设备功能", "撤回您的授权"),
+    ("liqun", "unsubscribe"): ("五、您如何管理您的个人信息 › 4、如果您不想接受我们给您发送的促销信息",
+                               "4、如果您不想接受我们给您发送的促销信息,您随时可通过以下方式取消:(1)您可通过h5端", "回复“TD”"),
+    ("liqun", "incident"): ("四、我们如何保护和保存您的个人信息 › (一)我们保护您个人信息的技术与措施 › 8、安全事件处置",
+                            "为应对个人信息泄露", "应急响应团队"),
+}
+QUESTION_TOPICS = (
+    "data_collected", "data_usage", "permissions", "third_party_sharing", "cookies", "storage_retention",
+    "security", "minors", "policy_updates", "contact", "response_time", "complaint", "view_or_correct_info",
+    "delete_info", "account_deletion", "withdraw_consent", "personalization", "unsubscribe", "data_copy", "incident",
+)
+
+
+@pytest.mark.parametrize("app_id, topic", [(a, t) for a in LAUNCH_APPS for t in QUESTION_TOPICS])
+def test_first_passage_for_each_question_topic(app, app_id, topic):
+    clauses = app(app_id).clauses_for(topic)
+    expected = FIRST_PASSAGES.get((app_id, topic))
+    if expected is None:
+        assert clauses == [], f"{app_id} does not address {topic}, yet quotes {clauses[:1]}"
+        return
+    section, start, contains = expected
+    assert clauses, f"no passage for {topic}"
+    assert (clauses[0].section, clauses[0].text[:len(start)]) == (section, start)
+    assert contains in clauses[0].text

@@ -175,3 +175,20 @@ def test_traditional_characters_and_full_width_are_understood():
     kb = knowledge_of(mini_policy("1、註銷帳號\n您可以在「我的－設定－帳號與安全－註銷帳號」中申請註銷帳號。"))
     (path,) = kb.paths("account_deletion")
     assert path.steps == ("我的", "設定", "帳號與安全", "註銷帳號")     # labels stay as written
+
+
+@pytest.mark.parametrize("body, steps, kind", [
+    ("如您不想接收营销短信，可回复“TD”退订。", ("回复“TD”",), "instruction"),
+    ("如您不想接收商业性短信，可以根据短信内容提示，来取消我们给您发送的促销短信。", ("根据短信内容提示",), "instruction"),
+    ("如您不想接收推送消息，可以在“我的-设置-通知设置”中关闭推送。", ("我的", "设置", "通知设置"), "menu"),
+])
+def test_an_action_to_perform_is_an_instruction_not_a_menu(body, steps, kind):
+    (path,) = knowledge_of(mini_policy(f"1、退订\n{body}")).paths("unsubscribe")
+    assert (path.steps, path.kind) == (steps, kind)
+
+
+def test_instruction_paths_keep_the_documented_order():
+    kb = knowledge_of(mini_policy(
+        "1、退订\n您可以回复“TD”退订促销短信。您可以在“我的-设置-消息设置”中关闭营销短信。"))
+    assert [(p.steps, p.kind) for p in kb.paths("unsubscribe", channel="sms")] == [
+        (("回复“TD”",), "instruction"), (("我的", "设置", "消息设置"), "menu")]

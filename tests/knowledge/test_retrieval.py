@@ -57,3 +57,48 @@ def test_unknown_topic_is_an_error(app):
 def test_tokens_are_normalised_and_synonyms_merged():
     assert tokenize("怎麼刪號") == tokenize("怎么注销")
     assert "账号" in tokenize("我的帳戶") and "出售" in tokenize("会不会卖给别人")
+
+
+# --- coverage: how much of the question a hit covers ------------------------------------------
+
+def test_a_hit_sharing_one_word_of_two_is_below_a_half_floor(app):
+    kb = app("yhd")          # 1号店 never mentions 注销: 账号 in a list of data types is all it has
+    weak = kb.search("怎么注销账号", k=3, topic="account_deletion")
+    assert weak and weak[0].text.startswith("● 支付信息") and "银行账号" in weak[0].text
+    assert all(0 < hit.coverage < 0.5 for hit in weak)
+    assert kb.search("怎么注销账号", k=3, topic="account_deletion", min_coverage=0.5) == []
+
+
+def test_a_genuine_match_covers_the_whole_question(app):
+    hits = app("melochi").search("怎么注销账号", k=3, min_coverage=0.9)
+    assert hits[0].section == "五、您如何管理您的个人信息 › 4、注销账号" and hits[0].coverage == 1.0
+
+
+def test_synonyms_and_question_words_do_not_lower_coverage(app):
+    kb = app("melochi")
+    assert kb.search("怎么删号", k=1)[0].coverage == 1.0                     # 删号 → 注销
+    contact = kb.search("个人信息保护负责人邮箱是多少", k=1)[0]                 # 多少 asks, it is not asked about
+    assert contact.section == "八、如何联系我们" and contact.coverage == 1.0
+
+
+def test_a_word_every_passage_has_covers_little(app):
+    kb = app("tego")
+    hits = kb.search("你们会把我的信息给第三方吗", k=50)
+    third_party = ("第三方", "他人", "别人", "外人")                   # 第三方 and its synonyms
+    only_information = [h for h in hits if not any(w in h.text + h.section for w in third_party)]
+    assert only_information and all(h.coverage < 0.2 for h in only_information)
+    assert all(h.coverage == 1.0 for h in hits if "第三方" in h.text and "信息" in h.text)
+
+
+def test_floor_keeps_rank_order_and_the_limit(app):
+    kb = app("liqun")
+    everything = kb.search("个人信息保存多久会不会出境", k=20)
+    floored = kb.search("个人信息保存多久会不会出境", k=3, min_coverage=0.6)
+    assert floored == [h for h in everything if h.coverage >= 0.6][:3]
+    assert all(0.0 <= h.coverage <= 1.0 for h in everything)
+
+
+@pytest.mark.parametrize("floor", [-0.1, 1.5])
+def test_coverage_floor_outside_zero_to_one_is_an_error(app, floor):
+    with pytest.raises(ValueError):
+        app("tego").search("注销", min_coverage=floor)

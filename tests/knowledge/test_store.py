@@ -98,8 +98,19 @@ remove:
     assert kb.name == "演示应用"
     assert kb.cooling_off.days == 15
     assert kb.paths("account_deletion") == []
-    assert kb.paths("unsubscribe", channel="sms")[0].steps == ("回复“TD”",)
+    sms = kb.paths("unsubscribe", channel="sms")[0]
+    assert (sms.steps, sms.kind) == (("回复“TD”",), "instruction")        # kind inferred when not given
     assert [c.value for c in kb.contacts] == ["privacy@example.com", "400-000-0000"]
+
+
+def test_an_operator_can_say_how_a_path_is_followed(apps):
+    write_overrides(apps, """
+add:
+  paths:
+    - {topic: personalization, kind: instruction, steps: [长按推荐商品图片, 选择“不感兴趣”], section: 一、管理您的信息}
+""")
+    (path,) = load_app("demo", apps).paths("personalization")
+    assert path.kind == "instruction"
 
 
 def test_replacing_an_item_is_remove_then_add(apps):
@@ -118,6 +129,7 @@ add:
     ("add: {paths: [{topic: teleport, steps: [a]}]}", "unknown topic"),
     ("add: {paths: [{topic: account_deletion, platform: watch, steps: [a]}]}", "unknown platform"),
     ("add: {paths: [{topic: account_deletion, steps: []}]}", "steps"),
+    ("add: {paths: [{topic: account_deletion, kind: shortcut, steps: [a]}]}", "unknown kind"),
     ("add: {contacts: [{kind: pigeon, value: x}]}", "unknown contact kind"),
     ("remove: {things: [{a: 1}]}", "not a list"),
     ("- just a list", "expected a mapping"),
