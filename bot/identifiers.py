@@ -15,6 +15,11 @@ REQUEST_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REQUEST_ID_PREFIX = "PR-"
 REQUEST_ID_LENGTH = 10
 
+# What the NLU's regexes (data/nlu/entities.yml) find in running text; kept identical by a test.
+PHONE_PATTERN = r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])"
+CODE_PATTERN = r"(?<![0-9A-Za-z-])[0-9]{6}(?![0-9])"
+REQUEST_ID_PATTERN = r"(?<![0-9A-Za-z])[Pp][Rr]-?[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{10}(?![0-9A-Za-z])"
+
 _PHONE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 _CODE_RE = re.compile(r"^\d{6}$")
 _REQUEST_ID_RE = re.compile(rf"^PR-?([{REQUEST_ID_ALPHABET}]{{{REQUEST_ID_LENGTH}}})$")
@@ -40,6 +45,18 @@ def normalise_request_id(text: str) -> Optional[str]:
     """A request id as ``PR-XXXXXXXXXX`` (upper case), or None if ``text`` is not one."""
     match = _REQUEST_ID_RE.match(to_halfwidth(text).strip().upper())
     return f"{REQUEST_ID_PREFIX}{match.group(1)}" if match else None
+
+
+def find_phone(text: str) -> Optional[str]:
+    """The first mainland mobile number in running text, normalised; or None."""
+    match = re.search(PHONE_PATTERN, to_halfwidth(text))
+    return normalise_phone(match.group()) if match else None
+
+
+def find_code(text: str) -> Optional[str]:
+    """The first free-standing 6-digit code in running text; or None."""
+    match = re.search(CODE_PATTERN, to_halfwidth(text))
+    return match.group() if match else None
 
 
 def mask_phone(phone: str) -> str:

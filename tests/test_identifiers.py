@@ -27,3 +27,25 @@ def test_codes_are_exactly_six_digits():
 
 def test_masked_phone_hides_the_middle_digits():
     assert mask_phone("13900001234") == "139****1234"
+
+
+def test_the_nlu_regexes_are_the_ones_the_dialogue_uses():
+    from pathlib import Path
+
+    import yaml
+
+    from bot import identifiers
+
+    entities = yaml.safe_load((Path(__file__).parents[1] / "data/nlu/entities.yml").read_text())
+    regexes = {item["regex"]: item["examples"].strip()[2:] for item in entities["nlu"] if "regex" in item}
+    assert regexes == {"phone_number": identifiers.PHONE_PATTERN,
+                       "verification_code": identifiers.CODE_PATTERN,
+                       "request_id": identifiers.REQUEST_ID_PATTERN}
+
+
+def test_phone_and_code_are_found_in_running_text():
+    from bot.identifiers import find_code, find_phone
+
+    assert find_phone("我的手机是139 0000 1234谢谢") == "13900001234"
+    assert find_code("验证码是401266") == "401266"
+    assert find_code("手机13900001234") is None

@@ -155,17 +155,19 @@ def cmd_seed_demo(args) -> int:
 
 def cmd_demo_users(args) -> int:
     from bot.backend.apps import LAUNCH_APPS
-    from bot.backend.security import issue_host_token, mask_phone
+    from bot.backend.security import issue_host_token
     from bot.backend.services.demo import list_demo_users
 
     backend = _backend()
     _dev_only(backend, "demo-users")
+    # dev only, and the demo phones are made up: shown in full so an anonymous chat can use them
+    print("app\tuser\tnickname\tphone\thost-app user token")
     with backend.sessions() as session:
         for app_id in [args.app] if args.app else LAUNCH_APPS:
             secret = backend.settings.host_token_secret(app_id)
             for user, app_user_id in list_demo_users(session, app_id):
                 token = issue_host_token(app_id, app_user_id, secret, ttl_seconds=args.ttl)
-                print(f"{app_id}\t{app_user_id}\t{user.nickname}\t{mask_phone(user.phone)}\t{token}")
+                print(f"{app_id}\t{app_user_id}\t{user.nickname}\t{user.phone}\t{token}")
     return 0
 
 

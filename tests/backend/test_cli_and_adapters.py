@@ -81,10 +81,10 @@ def test_cli_seeds_demo_users_prints_tokens_outbox_requests_and_overdue(cli_env)
     assert "database at head" in run_cli(cli_env, "migrate")
     assert "melochi: 3 demo users" in run_cli(cli_env, "seed-demo")
     assert "melochi: 3 demo users" in run_cli(cli_env, "seed-demo")  # idempotent
-    lines = run_cli(cli_env, "demo-users", "--app", "melochi").strip().splitlines()
-    assert len(lines) == 3
-    app_id, app_user_id, _, masked, token = lines[0].split("\t")
-    assert app_id == "melochi" and masked.startswith("139****") and token.count(".") == 2
+    header, *lines = run_cli(cli_env, "demo-users", "--app", "melochi").strip().splitlines()
+    assert len(lines) == 3 and header.startswith("app\t")
+    app_id, app_user_id, _, phone, token = lines[0].split("\t")
+    assert app_id == "melochi" and phone == "13900001001" and token.count(".") == 2
     assert "0 request(s)" in run_cli(cli_env, "requests", "list")
     assert "Overdue as of" in run_cli(cli_env, "overdue")
     run_cli(cli_env, "outbox", "--app", "melochi")
@@ -94,7 +94,7 @@ def test_cli_seeds_demo_users_prints_tokens_outbox_requests_and_overdue(cli_env)
 def test_serve_command_runs_the_api_with_worker_and_stops_on_sigterm(cli_env):
     port = free_port()
     run_cli(cli_env, "seed-demo", "--app", "yhd")
-    token_line = run_cli(cli_env, "demo-users", "--app", "yhd").splitlines()[0]
+    token_line = run_cli(cli_env, "demo-users", "--app", "yhd").splitlines()[1]
     process = subprocess.Popen([sys.executable, "-m", "bot.backend", "serve", "--port", str(port),
                                 "--with-worker"], cwd=REPO_ROOT, env={**cli_env, "BACKEND_WORKER_INTERVAL": "0.2"},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

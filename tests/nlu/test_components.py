@@ -83,6 +83,18 @@ def test_trained_tokenizer_loads_its_dictionary_from_the_model(storage, tmp_path
     assert "个人信息副本" in [t[0] for t in tokens_of(loaded, "我想要个人信息副本")]
 
 
+def test_pinyin_lemma_makes_homophone_slips_the_same_word(storage):
+    config = {**PrivacyJiebaTokenizer.get_default_config(), "pinyin_lemma": True}
+    tokenizer = PrivacyJiebaTokenizer.create(config, storage, Resource("pinyin"), CONTEXT)
+
+    def lemmas(text):
+        return [t.lemma for t in tokenizer.tokenize(Message(data={"text": text}), "text")]
+
+    assert lemmas("谢谢") == lemmas("写写") == ["xiexie"]
+    assert "zhuxiao" in lemmas("我要注消") and "zhuxiao" in lemmas("我要註銷")
+    assert [t.text for t in tokenizer.tokenize(Message(data={"text": "写写"}), "text")] == ["写写"]
+
+
 def test_missing_dictionary_directory_is_a_clear_error(storage, tmp_path):
     with pytest.raises(ValueError, match="not a directory"):
         make_tokenizer(storage, str(tmp_path / "nope"))

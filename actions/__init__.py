@@ -1,0 +1,11 @@
+"""The rasa-sdk action server: adapts Rasa's tracker and dispatcher to ``bot``.
+
+Business rules live in ``bot.dialogue`` (what to say and require), ``bot.knowledge`` (what the
+policy says) and ``bot.backend`` (requests); these modules only read slots and metadata, call
+those, and turn the results into messages and events.
+
+    rasa run actions --actions actions
+"""
+import os
+
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")

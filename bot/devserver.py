@@ -1,0 +1,208 @@
+"""``make run``: the whole help desk on this machine, on the embedded defaults.
+
+Starts the privacy-request backend and its worker (SQLite), the action server, the Rasa server
+(in-memory tracker and lock stores, HTTP API behind a token) and the chat page; waits until each
+answers; prints the URLs, the demo users and how to read the dev outbox; and on Ctrl-C stops every
+process it started. Logs go to ``var/logs/``.
+
+Ports (environment): RASA_PORT 5005, ACTIONS_PORT 5055, BACKEND_PORT 8000, WEB_PORT 8080.
+The end-to-end tests start the same stack on free ports with their own state directory.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+MODEL = REPO / "models" / "privacy-desk.tar.gz"
+STARTUP_TIMEOUT_SECONDS = 180
+DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "backend": 8000, "web": 8080}
+
+
+@dataclass
+class Service:
+    name: str
+    command: List[str]
+    health_url: str
+    process: Optional[subprocess.Popen] = None
+
+
+class LocalStack:
+    """The five processes of the help desk, started and stopped together."""
+
+    def __init__(self, ports: Dict[str, int], var_dir: Path, extra_env: Optional[Dict[str, str]] = None,
+                 model: Path = MODEL) -> None:
+        self.ports, self.var_dir, self.model = ports, var_dir, model
+        self.logs = var_dir / "logs"
+        self.auth_token = self._rasa_auth_token()
+        self.environment = {
+            **os.environ, "RASA_TELEMETRY_ENABLED": "false",
+            "PRIVACY_ENV": os.environ.get("PRIVACY_ENV", "dev"),
+            "BACKEND_VAR_DIR": str(var_dir / "backend"),
+            "BACKEND_URL": f"http://127.0.0.1:{ports['backend']}",
+            "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
+            **(extra_env or {}),
+        }
+        self.services: List[Service] = []
+
+    # lifecycle ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        if not self.model.exists():
+            raise RuntimeError(f"{self.model} is missing: run `make train` first")
+        self._prepare_backend()
+        self.services = self._services()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        for service in self.services:
+            log = open(self.logs / f"{service.name}.log", "ab")
+            service.process = subprocess.Popen(service.command, cwd=REPO, env=self.environment,
+                                               stdout=log, stderr=subprocess.STDOUT,
+                                               start_new_session=True)
+        for service in self.services:
+            self._wait_until_healthy(service, deadline)
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            if service.process and service.process.poll() is None:
+                os.killpg(service.process.pid, signal.SIGTERM)
+        for service in self.services:
+            if service.process:
+                try:
+                    service.process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(service.process.pid, signal.SIGKILL)
+
+    def all_running(self) -> bool:
+        return all(s.process and s.process.poll() is None for s in self.services)
+
+    def __enter__(self) -> "LocalStack":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # helpers ------------------------------------------------------------------------------------
+
+    def backend_command(self, *arguments: str) -> str:
+        """Runs a ``python -m bot.backend`` command against this stack's backend; its stdout."""
+        return subprocess.run([sys.executable, "-m", "bot.backend", *arguments], cwd=REPO,
+                              env=self.environment, check=True, capture_output=True, text=True).stdout
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def _rasa_auth_token(self) -> str:
+        """RASA_AUTH_TOKEN, or one generated once and kept in the state directory."""
+        token = os.environ.get("RASA_AUTH_TOKEN")
+        if token:
+            return token
+        path = self.var_dir / "rasa_auth_token"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(24))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def _endpoints_file(self) -> Path:
+        """endpoints.yml, pointed at this stack's action server."""
+        text = (REPO / "endpoints.yml").read_text(encoding="utf-8")
+        path = self.var_dir / "endpoints.yml"
+        path.write_text(text.replace(":5055/", f":{self.ports['actions']}/"), encoding="utf-8")
+        return path
+
+    def _prepare_backend(self) -> None:
+        """Schema, apps from the knowledge base and demo users — all idempotent."""
+        for step in (["migrate"], ["sync-apps"], ["seed-demo"]):
+            self.backend_command(*step)
+
+    def _services(self) -> List[Service]:
+        python, rasa = sys.executable, str(Path(sys.executable).with_name("rasa"))
+        port = self.ports
+        return [
+            Service("backend", [python, "-m", "bot.backend", "serve", "--port", str(port["backend"])],
+                    f"{self.url('backend')}/health"),
+            Service("worker", [python, "-m", "bot.backend", "worker"], ""),
+            Service("actions", [rasa, "run", "actions", "--actions", "actions",
+                                "--port", str(port["actions"])], f"{self.url('actions')}/health"),
+            Service("rasa", [rasa, "run", "--model", str(self.model), "--port", str(port["rasa"]),
+                             "--enable-api", "--auth-token", self.auth_token,
+                             "--credentials", "credentials.yml", "--endpoints", str(self._endpoints_file())],
+                    f"{self.url('rasa')}/"),
+            Service("web", [python, "-m", "bot.webchat", "--port", str(port["web"])], f"{self.url('web')}/"),
+        ]
+
+    def _wait_until_healthy(self, service: Service, deadline: float) -> None:
+        while service.health_url and time.monotonic() < deadline:
+            if service.process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited; see {self.logs / (service.name + '.log')}")
+            try:
+                if requests.get(service.health_url, timeout=2).status_code < 500:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        if service.health_url:
+            raise RuntimeError(f"{service.name} did not start in time; see {self.logs}")
+
+
+def configured_ports() -> Dict[str, int]:
+    return {name: int(os.environ.get(f"{name.upper()}_PORT", default))
+            for name, default in DEFAULT_PORTS.items()}
+
+
+def banner(stack: LocalStack) -> str:
+    return f"""
+隐私助手 is running — press Ctrl-C to stop everything.
+
+  Chat page         {stack.url('web')}/
+  Rasa server       {stack.url('rasa')}/   (HTTP API token: {stack.auth_token})
+  Action server     {stack.url('actions')}/health
+  Backend API       {stack.url('backend')}/openapi.json
+  Logs              {stack.logs.relative_to(REPO) if stack.logs.is_relative_to(REPO) else stack.logs}/
+
+Demo users (pick one on the chat page, or chat anonymously and give the phone number):
+{stack.backend_command("demo-users").strip()}
+
+One-time codes are not sent by SMS in development; read them from the dev outbox:
+  .venv/bin/python -m bot.backend outbox
+"""
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stack = LocalStack(configured_ports(), REPO / "var")
+    try:
+        stack.start()
+        print(banner(stack), flush=True)
+        while stack.all_running():
+            time.sleep(1)
+        print("a process exited; see var/logs/ — stopping", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        print(f"error: {error}", file=sys.stderr)
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The words the assistant uses for the contract's values, and which intent answers which topic."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from bot.text import normalize
+
+DATA_CATEGORY_LABELS = {
+    "account_info": "账号信息", "address": "收货地址", "order": "订单信息",
+    "browsing_history": "浏览记录", "search_history": "搜索记录", "review": "评价",
+    "invoice": "发票信息", "profile_archive": "用户画像", "face": "人脸信息",
+    "location": "位置信息", "contacts": "通讯录", "chat_history": "聊天记录",
+    "phone_number": "手机号",
+}
+CHANNEL_LABELS = {"sms": "营销短信", "email": "营销邮件", "push": "推送通知", "phone_call": "营销电话"}
+PERMISSION_LABELS = {
+    "location": "位置", "camera": "相机", "photos": "相册", "microphone": "麦克风",
+    "contacts": "通讯录", "storage": "存储", "calendar": "日历", "phone_state": "电话状态",
+    "clipboard": "剪贴板",
+}
+PLATFORM_LABELS = {
+    "app": "手机App", "ios": "iOS App", "android": "安卓 App", "pc": "电脑网页（PC端）",
+    "h5": "手机网页（H5）", "miniprogram": "小程序",
+}
+REQUEST_TYPE_LABELS = {
+    "account_deletion": "注销账号", "info_deletion": "删除个人信息",
+    "data_export": "导出个人信息副本", "unsubscribe": "退订营销信息",
+}
+STATUS_LABELS = {
+    "identity_unverified": "待验证身份", "pending": "待处理", "in_progress": "处理中",
+    "completed": "已完成", "rejected": "已驳回", "cancelled": "已撤回",
+}
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a self-service intent is about in the knowledge base."""
+
+    name: str                       # the knowledge base topic
+    label: str                      # how the assistant names the task
+    qualifier: Optional[str] = None  # the entity that narrows it (data_category / channel / permission)
+    offer: Optional[str] = None      # the request the assistant can file for the user
+
+
+SELF_SERVICE_TOPICS = {
+    "how_delete_account": Topic("account_deletion", "注销账号", offer="account_deletion"),
+    "how_delete_info": Topic("delete_info", "删除个人信息", "data_category", "info_deletion"),
+    "how_view_or_correct_info": Topic("view_or_correct_info", "查看或更正个人信息", "data_category"),
+    "how_withdraw_consent": Topic("withdraw_consent", "撤回授权"),
+    "how_manage_personalization": Topic("personalization", "关闭个性化推荐和广告"),
+    "how_unsubscribe": Topic("unsubscribe", "退订营销信息", "channel", "unsubscribe"),
+    "how_get_data_copy": Topic("data_copy", "获取个人信息副本", offer="data_export"),
+    "ask_permissions": Topic("permissions", "管理设备权限", "permission"),
+}
+
+# question intents -> knowledge base question topic (clauses_for)
+QUESTION_TOPICS = {
+    "ask_data_collected": "data_collected", "ask_data_usage": "data_usage",
+    "ask_third_party_sharing": "third_party_sharing", "ask_cookies": "cookies",
+    "ask_storage_retention": "storage_retention", "ask_security": "security",
+    "ask_minors": "minors", "ask_policy_updates": "policy_updates", "ask_contact": "contact",
+    "ask_response_time": "response_time", "ask_complaint": "complaint",
+}
+
+REQUEST_INTENTS = {
+    "request_account_deletion": "account_deletion", "request_info_deletion": "info_deletion",
+    "request_data_export": "data_export", "request_unsubscribe": "unsubscribe",
+}
+
+_PLATFORM_WORDS = [
+    ("miniprogram", re.compile(r"小程序|mini.?program", re.I)),
+    ("pc", re.compile(r"电脑|pc|网页版|官网|桌面|笔记本|mac(?!hine)|windows", re.I)),
+    ("h5", re.compile(r"h5|手机网页|手机浏览器|wap", re.I)),
+    ("ios", re.compile(r"苹果|iphone|ipad|ios", re.I)),
+    ("android", re.compile(r"安卓|android|华为|小米|oppo|vivo|荣耀", re.I)),
+    ("app", re.compile(r"手机(?!号)|app|客户端", re.I)),
+]
+
+
+def platform_in(text: str) -> Optional[str]:
+    """The platform a message names (电脑 → pc, 苹果手机 → ios…), or None."""
+    normalised = normalize(text)
+    for platform, pattern in _PLATFORM_WORDS:
+        if pattern.search(normalised):
+            return platform
+    return None

@@ -1,0 +1,1 @@
+"""The local in-app chat page (``web/``) and the small server that serves it on :8080."""

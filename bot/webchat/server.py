@@ -1,0 +1,107 @@
+"""The local chat page's server: static files plus three small JSON routes.
+
+The page talks only to this server (one origin, no CORS):
+
+* ``GET  /api/apps``        the apps in the knowledge base (id and name);
+* ``GET  /api/demo-users``  the backend's demo users with host-app tokens (dev mode only);
+* ``POST /api/chat``        forwarded to Rasa's ``app_chat`` channel, status and body unchanged.
+
+    python -m bot.webchat [--port 8080]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bot.backend.client import BackendClient, BackendClientError
+from bot.knowledge import list_apps, load_app
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+MAX_BODY_BYTES = 16 * 1024
+UPSTREAM_TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+
+def rasa_url() -> str:
+    return os.environ.get("RASA_URL", f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
+
+
+async def index(_: web.Request) -> web.FileResponse:
+    return web.FileResponse(WEB_DIR / "index.html")
+
+
+async def apps(_: web.Request) -> web.Response:
+    return web.json_response([{"id": app_id, "name": load_app(app_id).name} for app_id in list_apps()])
+
+
+async def demo_users(request: web.Request) -> web.Response:
+    """The backend's demo users (dev mode only) with fresh host-app tokens."""
+    app_id = request.query.get("app", "")
+    try:
+        users = await asyncio.to_thread(request.app["backend"].demo_users, app_id)
+    except BackendClientError as error:
+        return web.json_response({"error": error.code or "unavailable", "message": error.message},
+                                 status=error.status or 502)
+    return web.json_response([{"user_id": u["app_user_id"], "display_name": u["nickname"],
+                               "masked_phone": u["phone_masked"], "token": u["user_token"]}
+                              for u in users])
+
+
+async def chat(request: web.Request) -> web.Response:
+    body = await request.read()
+    session: aiohttp.ClientSession = request.app["http"]
+    try:
+        async with session.post(
+            f"{rasa_url()}/webhooks/app_chat/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        ) as upstream:
+            return web.Response(
+                status=upstream.status, body=await upstream.read(), content_type="application/json"
+            )
+    except aiohttp.ClientError:
+        return web.json_response(
+            {"error": "assistant_unavailable", "message": "客服助手暂时无法连接，请稍后再试。"},
+            status=502,
+        )
+
+
+async def _open_client(app: web.Application) -> None:
+    app["http"] = aiohttp.ClientSession(timeout=UPSTREAM_TIMEOUT)
+    app["backend"] = BackendClient.from_env()
+
+
+async def _close_client(app: web.Application) -> None:
+    await app["http"].close()
+
+
+def create_app() -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.router.add_get("/", index)
+    app.router.add_static("/static", WEB_DIR)
+    app.router.add_get("/api/apps", apps)
+    app.router.add_get("/api/demo-users", demo_users)
+    app.router.add_post("/api/chat", chat)
+    app.on_startup.append(_open_client)
+    app.on_cleanup.append(_close_client)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the local chat page.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    web.run_app(create_app(), host=args.host, port=args.port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Stored conversation history never holds phone numbers, codes or the host app's user token."""
+import asyncio
+import json
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracking.stores import RedactingInMemoryTrackerStore, RedactingSQLTrackerStore
+
+PHONE, CODE, TOKEN = "13900001234", "482913", "eyJhbGciOi.secret.token"
+DOMAIN = Domain.from_dict({"slots": {
+    "phone_number": {"type": "text", "mappings": [{"type": "custom"}]},
+    "verification_code": {"type": "text", "mappings": [{"type": "custom"}]},
+}})
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def conversation(sender):
+    return DialogueStateTracker.from_events(sender, [
+        UserUttered(f"我的手机号是 {PHONE}，验证码 {CODE}",
+                    parse_data={"intent": {"name": "inform", "confidence": 1.0},
+                                "entities": [{"entity": "phone_number", "value": PHONE, "start": 6, "end": 17},
+                                             {"entity": "verification_code", "value": CODE, "start": 22, "end": 28}],
+                                "text": f"我的手机号是 {PHONE}，验证码 {CODE}"},
+                    metadata={"app": "melochi", "user_token": TOKEN}),
+        SlotSet("phone_number", PHONE),
+        SlotSet("verification_code", CODE),
+        BotUttered(f"验证码已发送至 {PHONE}"),
+    ], slots=DOMAIN.slots)
+
+
+def assert_nothing_personal(stored_text):
+    assert PHONE not in stored_text and CODE not in stored_text and TOKEN not in stored_text
+    assert "139****1234" in stored_text
+
+
+def test_in_memory_store_keeps_only_redacted_history():
+    store = RedactingInMemoryTrackerStore(DOMAIN)
+    asyncio.run(store.save(conversation("c1")))
+    assert_nothing_personal(store.store["c1"])
+    restored = asyncio.run(store.retrieve("c1"))
+    assert restored.get_slot("phone_number") == "139****1234"
+    assert restored.latest_message.metadata["app"] == "melochi"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_store(request, tmp_path):
+    if request.param == "sqlite":
+        store = RedactingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    else:
+        schema_db = f"tracker_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", future=True)
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{schema_db}"'))
+        store = RedactingSQLTrackerStore(DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432,
+                                         username="postgres", db=schema_db)
+        request.addfinalizer(lambda: _drop(admin, store, schema_db))
+    return store
+
+
+def _drop(admin, store, name):
+    store.engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}"'))
+    admin.dispose()
+
+
+def test_sql_store_keeps_only_redacted_history(sql_store):
+    asyncio.run(sql_store.save(conversation("c2")))
+    with sql_store.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT data FROM events")).scalars().all()
+    assert len(rows) >= 4
+    assert_nothing_personal("\n".join(rows))
+    restored = asyncio.run(sql_store.retrieve("c2"))
+    assert restored.get_slot("phone_number") == "139****1234"
+    assert json.loads(rows[0])  # still valid event JSON

@@ -1,0 +1,104 @@
+// The local chat page: pick an app, a demo user (or stay anonymous) and a platform, then chat.
+// Every request goes to the page's own server, which forwards it to Rasa and the backend.
+const $ = (id) => document.getElementById(id);
+let senderId = newSenderId();
+
+function newSenderId() {
+  return "web-" + Math.random().toString(36).slice(2, 12);
+}
+
+function append(kind, text) {
+  const item = document.createElement("li");
+  item.className = kind;
+  const bubble = document.createElement("div");
+  bubble.textContent = text;
+  item.appendChild(bubble);
+  $("log").appendChild(item);
+  item.scrollIntoView({ block: "end" });
+}
+
+function showButtons(buttons) {
+  const box = $("buttons");
+  box.replaceChildren();
+  for (const button of buttons || []) {
+    const element = document.createElement("button");
+    element.type = "button";
+    element.textContent = button.title;
+    element.addEventListener("click", () => send(button.title, button.payload));
+    box.appendChild(element);
+  }
+}
+
+function metadata() {
+  const option = $("user").selectedOptions[0];
+  const data = { app: $("app").value, platform: $("platform").value };
+  if (option && option.dataset.token) data.user_token = option.dataset.token;
+  return data;
+}
+
+async function send(text, payload) {
+  append("user", text);
+  showButtons([]);
+  $("status").textContent = "";
+  $("send").disabled = true;
+  try {
+    const response = await fetch("/api/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: senderId, message: payload || text, metadata: metadata() }),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      $("status").textContent = body.message || "发送失败，请稍后再试。";
+      return;
+    }
+    if (body.length === 0) append("system", "（已转接人工客服，请稍候）");
+    for (const message of body) {
+      if (message.text) append("bot", message.text);
+      if (message.buttons) showButtons(message.buttons);
+    }
+  } catch (error) {
+    $("status").textContent = "网络异常，请检查本地服务是否在运行。";
+  } finally {
+    $("send").disabled = false;
+    $("message").focus();
+  }
+}
+
+async function loadApps() {
+  const apps = await (await fetch("/api/apps")).json();
+  $("app").replaceChildren(...apps.map((app) => new Option(app.name + "（" + app.id + "）", app.id)));
+  await loadUsers();
+}
+
+async function loadUsers() {
+  const select = $("user");
+  select.replaceChildren(new Option("匿名用户", ""));
+  const response = await fetch("/api/demo-users?app=" + encodeURIComponent($("app").value));
+  if (!response.ok) return;
+  for (const user of await response.json()) {
+    const option = new Option(user.display_name + "（" + user.masked_phone + "）", user.user_id);
+    option.dataset.token = user.token;
+    select.appendChild(option);
+  }
+}
+
+function restart() {
+  senderId = newSenderId();
+  $("log").replaceChildren();
+  showButtons([]);
+  append("system", "新会话已开始：" + $("app").selectedOptions[0].text);
+}
+
+$("composer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("message").value.trim();
+  if (!text) return;
+  $("message").value = "";
+  send(text);
+});
+$("app").addEventListener("change", async () => { await loadUsers(); restart(); });
+$("user").addEventListener("change", restart);
+$("platform").addEventListener("change", restart);
+$("restart").addEventListener("click", restart);
+loadApps().then(restart);
