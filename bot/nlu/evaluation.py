@@ -27,11 +27,15 @@ class Example:
     entities: frozenset  # of EntityPair
 
 
+FALLBACK_INTENT = "nlu_fallback"
+
+
 @dataclass(frozen=True)
 class Prediction:
-    intent: str
+    intent: str            # the classifier's top intent (below any fallback decision)
     confidence: float
-    entities: frozenset  # of EntityPair
+    entities: frozenset    # of EntityPair
+    fell_back: bool = False  # the FallbackClassifier judged it too uncertain to act on
 
 
 def load_examples(path: Path) -> List[Example]:
@@ -53,18 +57,32 @@ def _gold_pair(text: str, entity: Dict) -> EntityPair:
 
 
 def prediction_from_parse(parse: Dict) -> Prediction:
-    """A Prediction from Rasa's parse result."""
+    """A Prediction from Rasa's parse result.
+
+    When the FallbackClassifier fires, ``intent`` is ``nlu_fallback`` and the classifier's own
+    ranking follows it in ``intent_ranking``; the prediction keeps the classifier's top intent and
+    records the fallback separately, so intent accuracy and fallback rate are measured apart.
+    """
     intent = parse.get("intent") or {}
+    fell_back = intent.get("name") == FALLBACK_INTENT
+    if fell_back:
+        ranked = [r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+        intent = ranked[0] if ranked else {}
     entities = frozenset((e["entity"], str(e["value"])) for e in parse.get("entities") or [])
-    return Prediction(intent.get("name") or "", float(intent.get("confidence") or 0.0), entities)
+    return Prediction(intent.get("name") or "", float(intent.get("confidence") or 0.0), entities, fell_back)
 
 
 class RasaParser:
     """In-process parsing with a trained Rasa model, timing each message."""
 
     def __init__(self, model_path: Path) -> None:
-        from rasa.core.agent import Agent
+        import logging
 
+        from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
+
+        # Rasa's debug log would print every message's text
+        configure_structlog(logging.WARNING)
         self._agent = Agent.load(str(model_path))
         self._loop = asyncio.new_event_loop()
 
@@ -98,8 +116,11 @@ class EntityScore:
 
 @dataclass
 class Report:
-    accuracy: float
+    accuracy: float                 # classifier's top intent
     macro_f1: float
+    fallback_rate: float            # share the FallbackClassifier declined
+    strict_accuracy: float          # counting every fallback as an error
+    confident_accuracy: float       # accuracy on the messages that did not fall back
     per_intent_f1: Dict[str, float]
     confused_pairs: List[Tuple[str, str, int]]  # (gold, predicted, count), most frequent first
     entities: Dict[str, EntityScore] = field(default_factory=dict)
@@ -113,9 +134,15 @@ def evaluate(examples: Sequence[Example], predictions: Sequence[Prediction]) -> 
     labels = sorted(set(gold))
     per_intent = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
     confusions = Counter((g, p) for g, p in zip(gold, predicted) if g != p)
+    correct = [g == p for g, p in zip(gold, predicted)]
+    fell_back = [p.fell_back for p in predictions]
+    confident = [c for c, f in zip(correct, fell_back) if not f]
     return Report(
-        accuracy=sum(g == p for g, p in zip(gold, predicted)) / len(gold),
+        accuracy=sum(correct) / len(gold),
         macro_f1=float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        fallback_rate=sum(fell_back) / len(gold),
+        strict_accuracy=sum(c and not f for c, f in zip(correct, fell_back)) / len(gold),
+        confident_accuracy=sum(confident) / len(confident) if confident else 0.0,
         per_intent_f1={label: float(score) for label, score in zip(labels, per_intent)},
         confused_pairs=[(g, p, n) for (g, p), n in confusions.most_common()],
         entities=entity_scores(examples, predictions),

@@ -11,7 +11,9 @@ Rasa's own ``JiebaTokenizer``:
 
 Tokens carry the *normalised* text (half-width, simplified; see ``bot.text``) so that 註銷 and
 注销 look the same to every featurizer, while ``start``/``end`` stay offsets into the original
-message, which is what entity spans refer to.
+message, which is what entity spans refer to. With ``pinyin_lemma`` each token's lemma is its
+toneless pinyin, so a featurizer reading lemmas sees 注消/注销 (zhuxiao) and 写写/谢谢 (xiexie) —
+the homophone slips of pinyin input methods — as the same word.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import jieba
+from pypinyin import lazy_pinyin
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -84,7 +87,7 @@ class PrivacyJiebaTokenizer(Tokenizer):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["jieba", "opencc"]
+        return ["jieba", "opencc", "pypinyin"]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -93,6 +96,8 @@ class PrivacyJiebaTokenizer(Tokenizer):
             "dictionary_path": None,
             # jieba's HMM finds words missing from the dictionaries (typos, new slang)
             "use_hmm": True,
+            # token lemma = toneless pinyin (featurizers with use_lemma read it)
+            "pinyin_lemma": False,
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
             "token_pattern": None,
@@ -168,7 +173,7 @@ class PrivacyJiebaTokenizer(Tokenizer):
         original = message.get(attribute)
         normalised = text_normalisation.normalize(original)
         tokens = [
-            Token(word, start, end)
+            Token(word, start, end, lemma=self._lemma(word))
             for word, start, end in self._jieba.tokenize(
                 normalised, HMM=self._config["use_hmm"]
             )
@@ -176,5 +181,10 @@ class PrivacyJiebaTokenizer(Tokenizer):
         ]
         if not tokens:
             # featurizers need at least one token, e.g. for "？？？"
-            tokens = [Token(normalised, 0)]
+            tokens = [Token(normalised, 0, lemma=self._lemma(normalised))]
         return self._apply_token_pattern(tokens)
+
+    def _lemma(self, word: Text) -> Text:
+        if not self._config.get("pinyin_lemma"):
+            return word
+        return "".join(lazy_pinyin(word)).lower()
