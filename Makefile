@@ -59,7 +59,7 @@ test-python: install train system-deps
 test-stories: install train
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
 
-test: validate test-python  ## install, train and run the whole test suite
+test: validate test-python test-stories  ## install, train and run the whole test suite
 
 bench: install train  ## run every benchmark (not part of `make test`); results in bench/results/
 	$(PY) -m bench.nlu_bench

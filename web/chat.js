@@ -71,16 +71,21 @@ async function loadApps() {
   await loadUsers();
 }
 
+let usersRequest = 0;
+
 async function loadUsers() {
-  const select = $("user");
-  select.replaceChildren(new Option("匿名用户", ""));
+  // only the newest request may fill the list (the app can change while one is in flight)
+  const request = ++usersRequest;
+  const options = [new Option("匿名用户", "")];
   const response = await fetch("/api/demo-users?app=" + encodeURIComponent($("app").value));
-  if (!response.ok) return;
-  for (const user of await response.json()) {
-    const option = new Option(user.display_name + "（" + user.masked_phone + "）", user.user_id);
-    option.dataset.token = user.token;
-    select.appendChild(option);
+  if (response.ok) {
+    for (const user of await response.json()) {
+      const option = new Option(user.display_name + "（" + user.masked_phone + "）", user.user_id);
+      option.dataset.token = user.token;
+      options.push(option);
+    }
   }
+  if (request === usersRequest) $("user").replaceChildren(...options);
 }
 
 function restart() {

@@ -69,8 +69,12 @@ class EntityCanonicalizer(GraphComponent, EntityExtractorMixin):
         return {
             # entity type -> its canonical values; types not listed pass through untouched
             "entities": {},
-            # scan messages for known surface forms DIET did not mark
+            # scan messages for known surface forms the extractors did not mark …
             "fill_from_lexicon": True,
+            # … only for the intents that use each entity type (type -> intents; absent = all)
+            "fill_for_intents": {},
+            # surface forms too generic to fill without context (手机 is mostly the device)
+            "never_fill": [],
             # intents under which a form valid for several types is read as that type
             "type_preference_by_intent": {},
             # the type chosen for an ambiguous form under any other intent
@@ -94,6 +98,7 @@ class EntityCanonicalizer(GraphComponent, EntityExtractorMixin):
         # normalised surface form -> canonical value
         self._lexicon: Dict[Text, Text] = lexicon or {}
         self._surfaces_longest_first = sorted(self._lexicon, key=len, reverse=True)
+        self._never_fill = {_lexicon_key(form) for form in self._config["never_fill"]}
 
     @classmethod
     def create(
@@ -207,8 +212,8 @@ class EntityCanonicalizer(GraphComponent, EntityExtractorMixin):
         taken = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in found]
         added: List[Dict[Text, Any]] = []
         for surface in self._surfaces_longest_first:
-            if len(surface) < 2 and not surface.isascii():
-                continue  # single characters (e.g. 脸) match far too much
+            if (len(surface) < 2 and not surface.isascii()) or surface in self._never_fill:
+                continue  # single characters (e.g. 脸) and generic words match far too much
             start = haystack.find(surface)
             while start != -1:
                 end = start + len(surface)
@@ -239,8 +244,10 @@ class EntityCanonicalizer(GraphComponent, EntityExtractorMixin):
         )
 
     def _type_for(self, value: Text, intent: Optional[Text]) -> Optional[Text]:
-        """Which entity type a lexicon match is, given the intent."""
-        candidates = [t for t, values in self._canonical.items() if value in values]
+        """Which entity type a lexicon match is, given the intent (None: not one it uses)."""
+        fill_for = self._config["fill_for_intents"]
+        candidates = [t for t, values in self._canonical.items() if value in values
+                      and (t not in fill_for or intent in fill_for[t])]
         if len(candidates) <= 1:
             return candidates[0] if candidates else None
         preference = self._config["type_preference_by_intent"].get(

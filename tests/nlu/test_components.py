@@ -165,6 +165,18 @@ def test_lexicon_fills_an_entity_the_model_missed(canonicalizer):
     assert run(canonicalizer, "那邮件呢", []) == [("channel", "email")]
 
 
+def test_lexicon_fills_only_for_intents_that_use_the_entity(storage):
+    config = {**EntityCanonicalizer.get_default_config(), "entities": CANONICAL,
+              "fill_for_intents": {"channel": ["how_unsubscribe"]}, "never_fill": ["短信"]}
+    resource = Resource("restricted")
+    EntityCanonicalizer.create(config, storage, resource, CONTEXT).train(
+        TrainingData(entity_synonyms={"邮件": "email", "短信": "sms"}))
+    restricted = EntityCanonicalizer.load(config, storage, resource, CONTEXT)
+    assert run(restricted, "有没有邮件地址", [], intent="ask_contact") == []
+    assert run(restricted, "那邮件呢", [], intent="how_unsubscribe") == [("channel", "email")]
+    assert run(restricted, "短信怎么退", [], intent="how_unsubscribe") == []
+
+
 def test_ambiguous_form_follows_the_intent(canonicalizer):
     assert run(canonicalizer, "为什么要读通讯录", [], intent="ask_permissions") == [("permission", "contacts")]
     assert run(canonicalizer, "删掉通讯录", [], intent="request_info_deletion") == [("data_category", "contacts")]

@@ -46,6 +46,13 @@ def test_held_out_set_never_appears_in_training_data(held_out):
     assert not leaked, f"held-out sentences found in data/nlu: {leaked[:5]}"
 
 
+def test_dev_set_used_for_tuning_never_appears_in_training_data():
+    training = {_comparison_key(e.text) for e in load_examples(REPO_ROOT / "data" / "nlu")}
+    dev = load_examples(REPO_ROOT / "bench" / "data" / "dev_nlu.yml")
+    leaked = [e.text for e in dev if _comparison_key(e.text) in training]
+    assert not leaked, f"dev sentences found in data/nlu: {leaked[:5]}"
+
+
 def test_held_out_set_covers_every_contract_intent_with_at_least_12_examples(held_out):
     domain_intents = set(_domain_intents())
     counts = {intent: sum(e.intent == intent for e in held_out) for intent in domain_intents}
