@@ -8,4 +8,10 @@ those, and turn the results into messages and events.
 """
 import os
 
+from bot.knowledge import warm_up
+from bot.redaction import install_log_masking
+
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+install_log_masking()
+# jieba and every app's search index are loaded when the server starts, not on a user's turn
+warm_up()

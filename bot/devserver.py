@@ -137,7 +137,8 @@ class LocalStack:
             Service("backend", [python, "-m", "bot.backend", "serve", "--port", str(port["backend"])],
                     f"{self.url('backend')}/health"),
             Service("worker", [python, "-m", "bot.backend", "worker"], ""),
-            Service("actions", [rasa, "run", "actions", "--actions", "actions",
+            # the same server as `rasa run actions`, without importing Rasa and TensorFlow
+            Service("actions", [python, "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(port["actions"])], f"{self.url('actions')}/health"),
             Service("rasa", [rasa, "run", "--model", str(self.model), "--port", str(port["rasa"]),
                              "--enable-api", "--auth-token", self.auth_token,

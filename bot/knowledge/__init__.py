@@ -17,13 +17,13 @@ from bot.knowledge.model import (
     Clause, Contact, Deadline, Hit, InvalidKnowledge, KnowledgeBase, MinorsRule, Period, RetentionRule, Sdk,
     SettingsPath,
 )
-from bot.knowledge.store import UnknownApp, apps_dir, list_apps, load_app
+from bot.knowledge.store import UnknownApp, apps_dir, list_apps, load_app, warm_up
 from bot.knowledge.vocab import (
     CATEGORIES, CHANNELS, PATH_KINDS, PATH_TOPICS, PERMISSIONS, PLATFORMS, QUESTION_TOPICS,
 )
 
 __all__ = [
-    "UnknownApp", "InvalidKnowledge", "apps_dir", "list_apps", "load_app",
+    "UnknownApp", "InvalidKnowledge", "apps_dir", "list_apps", "load_app", "warm_up",
     "KnowledgeBase", "Deadline", "Period", "SettingsPath", "Contact", "RetentionRule", "Sdk",
     "MinorsRule", "Clause", "Hit",
     "PATH_TOPICS", "QUESTION_TOPICS", "PLATFORMS", "CATEGORIES", "CHANNELS", "PERMISSIONS", "PATH_KINDS",

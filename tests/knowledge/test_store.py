@@ -162,3 +162,17 @@ def test_apply_overrides_leaves_knowledge_untouched():
     snapshot = yaml.safe_dump(data)
     apply_overrides(data, {"remove": {"paths": [{"steps": ["a", "b"]}]}})
     assert yaml.safe_dump(data) == snapshot
+
+
+def test_warm_up_loads_every_app_and_skips_broken_ones(tmp_path):
+    from bot.knowledge import list_apps, warm_up
+    from bot.knowledge.store import _root
+
+    import shutil
+    source = _root(None)
+    for app in ("yhd", "tego"):
+        shutil.copytree(source / app, tmp_path / app)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "knowledge.yml").write_text("{not: [valid", encoding="utf-8")
+    assert set(warm_up(tmp_path)) == {"yhd", "tego"}
+    assert "broken" in list_apps(tmp_path)
