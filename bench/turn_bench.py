@@ -140,13 +140,18 @@ def unsubscribe_filing_turn(stack: LocalStack, users):
 
 
 def export_filing_turn(stack: LocalStack, users, outbox: Callable[[str, str], str]):
+    # 20 clients share 15 demo phones: one flow per phone at a time, or a client would read
+    # another's code from the outbox
+    phone_locks = {user[3]: threading.Lock() for user in users}
+
     def turn(index: int, number: int) -> float:
         app, _, _, phone, _ = users[(index * 7 + number) % len(users)]
-        conversation = Conversation(stack, app)
-        conversation.send("帮我导出我的个人信息")
-        conversation.send("确认")
-        conversation.send(phone)
-        elapsed, reply = conversation.send(outbox(app, phone))
+        with phone_locks[phone]:
+            conversation = Conversation(stack, app)
+            conversation.send("帮我导出我的个人信息")
+            conversation.send("确认")
+            conversation.send(phone)
+            elapsed, reply = conversation.send(outbox(app, phone))
         assert "PR-" in reply, reply
         return elapsed
     return turn
