@@ -45,7 +45,8 @@ WARMUP_MESSAGES = 20
 def train_rasa(config: Path, out_dir: Path, nlu_only: bool) -> float:
     """Trains with the Rasa CLI from scratch (an empty cache); returns wall-clock seconds."""
     command = [str(REPO / ".venv" / "bin" / "rasa"), "train"]
-    command += ["nlu", "--nlu", "data/nlu"] if nlu_only else []
+    # the same data as `make train`; data/apps holds knowledge bases, not training data
+    command += ["nlu", "--nlu", "data/nlu"] if nlu_only else ["--data", "data/nlu", "data/rules.yml"]
     command += ["--config", str(config), "--out", str(out_dir), "--fixed-model-name", "bench", "--quiet"]
     with tempfile.TemporaryDirectory() as cache:
         environment = {**os.environ, "RASA_CACHE_DIRECTORY": cache}

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -96,7 +97,30 @@ class Backend:
 
 
 def get_app(session: Session, app_id: str) -> App:
+    """The app's row; an app onboarded in the knowledge base but never synced is registered now."""
     app = session.get(App, app_id) if isinstance(app_id, str) else None
+    if app is None and isinstance(app_id, str):
+        app = _register_from_knowledge(session, app_id)
     if app is None:
         raise UnknownApp(f"未知的应用 (unknown app): {app_id!r}", field="app")
+    return app
+
+
+def _register_from_knowledge(session: Session, app_id: str) -> App | None:
+    """Onboarding is one command (``python -m bot.knowledge ingest``): the first request for the
+    new app registers it with the deadline its policy publishes, as ``sync-apps`` would."""
+    from bot.backend.apps import terms_from_knowledge, upsert_app
+
+    try:
+        from bot.knowledge import load_app
+
+        terms = terms_from_knowledge(app_id, load_app(app_id))
+    except (ImportError, LookupError, ValueError):  # not installed, unknown, or unreadable
+        return None
+    try:
+        with session.begin_nested():
+            app = upsert_app(session, terms, datetime.now(timezone.utc))
+    except IntegrityError:  # registered by a concurrent request a moment ago
+        return session.get(App, app_id)
+    log.info("app %s registered from the knowledge base", app_id)
     return app
