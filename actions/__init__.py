@@ -6,6 +6,7 @@ those, and turn the results into messages and events.
 
     rasa run actions --actions actions
 """
+import gc
 import os
 
 from bot.knowledge import warm_up
@@ -13,5 +14,8 @@ from bot.redaction import install_log_masking
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 install_log_masking()
-# jieba and every app's search index are loaded when the server starts, not on a user's turn
+# jieba and every app's search index are loaded when the server starts, not on a user's turn,
+# then kept out of later garbage collections (a full collection over them stalls every turn)
 warm_up()
+gc.collect()
+gc.freeze()
