@@ -19,9 +19,8 @@ from actions.context import (
     subject,
 )
 from actions.identity import IDENTITY_FLOW_SLOTS, IdentitySlots, send_code_to_bound_phone
-from bot.backend.client import BackendClientError, InvalidSubject, Unavailable, ValidationError
+from bot.backend.client import BackendClientError, InvalidSubject, ValidationError
 from bot.dialogue import requests as flow
-from bot.dialogue.answers import Reply
 from bot.dialogue.vocabulary import CHANNEL_LABELS, DATA_CATEGORY_LABELS, REQUEST_INTENTS
 
 # slots that belong to one request flow and are cleared when it ends
@@ -125,17 +124,18 @@ class ActionSubmitRequest(Action):
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         if tracker.get_slot("flow_failed") or not tracker.get_slot("request_confirmed"):
             return reset_flow()  # what went wrong was already said
-        message = await self._file(tracker)
-        dispatcher.utter_message(text=message.text)
-        events = reset_flow()
-        if message.offer == "expired_identity":
-            events.append(SlotSet("identity_token", None))
-        return events
+        try:
+            dispatcher.utter_message(text=await self._file(tracker))
+        except InvalidSubject:
+            dispatcher.utter_message(text=flow.identity_expired())
+            return reset_flow() + [SlotSet("identity_token", None)]
+        return reset_flow()
 
-    async def _file(self, tracker: Tracker) -> Reply:
+    async def _file(self, tracker: Tracker) -> str:
+        """Files the request; what to tell the user (raises InvalidSubject: verify again)."""
         who = subject(tracker)
         if who is None:
-            return Reply(flow.identity_expired(), offer="expired_identity")
+            raise InvalidSubject("no verified identity in this conversation")
         request_type = tracker.get_slot("request_type")
         try:
             filed = await call_backend(
@@ -145,12 +145,12 @@ class ActionSubmitRequest(Action):
                 idempotency_key=tracker.get_slot("request_key"),
             )
         except InvalidSubject:
-            return Reply(flow.identity_expired(), offer="expired_identity")
+            raise  # the caller asks the user to verify again
         except ValidationError as error:
-            return Reply(f"申请未能提交：{error.message}")
-        except (Unavailable, BackendClientError):
-            return Reply(flow.backend_unavailable())
-        return Reply(flow.filed_request(filed.request, filed.created))
+            return f"申请未能提交：{error.message}"
+        except BackendClientError:  # unavailable, or a refusal the user cannot fix here
+            return flow.backend_unavailable()
+        return flow.filed_request(filed.request, filed.created)
 
 
 def _list_or_none(tracker: Tracker, slot: str, wanted: bool) -> Optional[List[str]]:
