@@ -8,12 +8,10 @@ offsets into the original message, so normalising must never shift a character.
 from __future__ import annotations
 
 import functools
-import re
 
 import opencc
 
 _FULLWIDTH_OFFSET = 0xFEE0
-_WHITESPACE_RE = re.compile(r"\s+")
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,8 +51,3 @@ def to_simplified(text: str) -> str:
 def normalize(text: str) -> str:
     """The comparison form of ``text``: half-width, simplified, same length as the input."""
     return to_simplified(to_halfwidth(text))
-
-
-def squash_whitespace(text: str) -> str:
-    """Collapse runs of whitespace to one space and strip the ends (changes offsets)."""
-    return _WHITESPACE_RE.sub(" ", text).strip()

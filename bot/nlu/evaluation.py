@@ -11,7 +11,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 
 from sklearn.metrics import f1_score
 
@@ -183,7 +183,3 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def texts_of(examples: Iterable[Example]) -> List[str]:
     return [e.text for e in examples]
-
-
-def intents_of(examples: Iterable[Example]) -> Set[str]:
-    return {e.intent for e in examples}
