@@ -1,7 +1,8 @@
 """Apps (tenants) from the knowledge base: reply deadline and cooling-off period.
 
 ``bot.knowledge`` publishes, per app, ``kb.name``, ``kb.response_deadline`` (None, or ``.days`` and
-``.working_days``) and ``kb.cooling_off`` (None, or ``.days``). When an app publishes no deadline,
+``.working_days``), ``kb.cooling_off`` (None, or ``.days``) and, where the policy gives a
+request type its own deadline, ``kb.deadline_for(request_type)``. When an app publishes no deadline,
 PIPL practice of 15 working days applies and the app row records that it is a default.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, Iterable
 from sqlalchemy.orm import Session
 
 from bot.backend.deadlines import PIPL_DEFAULT_WORKING_DAYS
+from bot.contract import RequestType
 from bot.backend.models import App
 
 LAUNCH_APPS = ("melochi", "yhd", "miniapp", "tego", "liqun")
@@ -25,6 +27,20 @@ class AppTerms:
     deadline_working_days: bool
     deadline_is_default: bool
     cooling_off_days: int | None
+    deadlines_by_type: dict | None = None
+
+
+def _deadlines_by_type(kb: Any, general: Any) -> dict | None:
+    """The request types whose deadline the policy states apart from its general one."""
+    deadline_for = getattr(kb, "deadline_for", None)
+    if deadline_for is None:
+        return None
+    own = {}
+    for request_type in RequestType.values():
+        deadline = deadline_for(request_type)
+        if deadline is not None and deadline != general and int(deadline.days) > 0:
+            own[request_type] = {"days": int(deadline.days), "working_days": bool(deadline.working_days)}
+    return own or None
 
 
 def terms_from_knowledge(app_id: str, kb: Any) -> AppTerms:
@@ -39,7 +55,8 @@ def terms_from_knowledge(app_id: str, kb: Any) -> AppTerms:
         raise ValueError(f"{app_id}: response deadline must be positive, got {days}")
     return AppTerms(app_id=app_id, name=str(kb.name), deadline_days=days,
                     deadline_working_days=working, deadline_is_default=default,
-                    cooling_off_days=int(cooling_off.days) if cooling_off is not None else None)
+                    cooling_off_days=int(cooling_off.days) if cooling_off is not None else None,
+                    deadlines_by_type=_deadlines_by_type(kb, deadline))
 
 
 def upsert_app(session: Session, terms: AppTerms, now) -> App:
@@ -52,6 +69,7 @@ def upsert_app(session: Session, terms: AppTerms, now) -> App:
     app.deadline_working_days = terms.deadline_working_days
     app.deadline_is_default = terms.deadline_is_default
     app.cooling_off_days = terms.cooling_off_days
+    app.deadlines_by_type = terms.deadlines_by_type
     app.updated_at = now
     return app
 

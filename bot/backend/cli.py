@@ -132,7 +132,7 @@ def _dev_only(backend, command: str) -> None:
 def cmd_seed_demo(args) -> int:
     from bot.backend.apps import LAUNCH_APPS, default_terms, load_knowledge_terms
     from bot.backend.models import App
-    from bot.backend.services.demo import seed_demo_users
+    from bot.backend.services.demo import demo_index, seed_demo_users
 
     backend = _backend()
     _dev_only(backend, "seed-demo")
@@ -145,25 +145,30 @@ def cmd_seed_demo(args) -> int:
         terms += [default_terms(a) for a in LAUNCH_APPS
                   if a not in known and session.get(App, a) is None]
     _upsert_terms(backend, terms)
+    apps = [t.app_id for t in terms] if args.app is None else [args.app]
+    if args.app is not None and args.app not in {t.app_id for t in terms}:
+        raise ConfigError(f"unknown app {args.app!r}: onboard it with `python -m bot.knowledge ingest` first")
     with backend.transaction() as session:
-        for index, app_id in enumerate(LAUNCH_APPS):
-            if args.app in (None, app_id):
-                users = seed_demo_users(session, app_id, index)
-                print(f"{app_id}: {len(users)} demo users")
+        for app_id in apps:
+            users = seed_demo_users(session, app_id, demo_index(app_id))
+            print(f"{app_id}: {len(users)} demo users")
     return 0
 
 
 def cmd_demo_users(args) -> int:
-    from bot.backend.apps import LAUNCH_APPS
+    from sqlalchemy import select
+
+    from bot.backend.models import App
     from bot.backend.security import issue_host_token
-    from bot.backend.services.demo import list_demo_users
+    from bot.backend.services.demo import demo_index, list_demo_users
 
     backend = _backend()
     _dev_only(backend, "demo-users")
     # dev only, and the demo phones are made up: shown in full so an anonymous chat can use them
     print("app\tuser\tnickname\tphone\thost-app user token")
     with backend.sessions() as session:
-        for app_id in [args.app] if args.app else LAUNCH_APPS:
+        apps = [args.app] if args.app else session.execute(select(App.id).order_by(App.id)).scalars().all()
+        for app_id in sorted(apps, key=demo_index):
             secret = backend.settings.host_token_secret(app_id)
             for user, app_user_id in list_demo_users(session, app_id):
                 token = issue_host_token(app_id, app_user_id, secret, ttl_seconds=args.ttl)
@@ -231,8 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--defaults-if-missing", action="store_true",
                    help="without bot.knowledge, add the launch apps with the PIPL default deadline")
     p.set_defaults(func=cmd_sync_apps)
-    p = sub.add_parser("seed-demo", help="create apps (if missing) and their demo users")
-    p.add_argument("--app")
+    p = sub.add_parser("seed-demo", help="dev: register the knowledge base's apps and seed demo users")
+    p.add_argument("--app", help="only this app (any app onboarded with `python -m bot.knowledge ingest`)")
     p.set_defaults(func=cmd_seed_demo)
     p = sub.add_parser("demo-users", help="print demo users with fresh host-app user tokens")
     p.add_argument("--app")

@@ -4,12 +4,15 @@ Every bot-facing endpoint has a typed method. Errors come back as exceptions nam
 bot must say (wrong code with attempts left, expired, locked, not found, ...). Reads and filing
 (which carries an idempotency key) are retried with backoff on connection errors, timeouts and
 5xx; calls that would do something twice (sending a code, checking one, cancelling) are not.
+Every call, retries included, ends within ``budget`` seconds: a user waits for an answer, and a
+late "not filed" would be wrong if a retry has filed it meanwhile.
 
     client = BackendClient.from_env()
-    filed = client.file_request("melochi", "data_export", subject=Subject(user_token=jwt),
-                                idempotency_key=slot_uuid)
-    if filed.request.status == "identity_unverified":
-        verified = client.check_code(filed.request.verification.challenge_id, "123456")
+    me = Subject(user_token=jwt, conversation_id=tracker.sender_id)
+    challenge = client.start_verification("melochi", subject=me)   # a code to the bound phone
+    client.check_code(challenge.challenge_id, "123456", subject=me)  # this conversation is proven
+    filed = client.file_request("melochi", "data_export", subject=me, idempotency_key=slot_uuid,
+                                require_verified=True)
 """
 from __future__ import annotations
 
@@ -36,7 +39,13 @@ class BackendClientError(Exception):
 
 
 class Unavailable(BackendClientError):
-    """The backend could not be reached or failed (after retries where allowed)."""
+    """The backend could not be reached or failed (after retries where allowed). For a call that
+    changes something, it may have happened anyway: ``maybe_done`` says the backend may have seen
+    the call (a timeout or a 5xx, rather than a refused connection)."""
+
+    @property
+    def maybe_done(self) -> bool:
+        return bool(self.details.get("maybe_done"))
 
 
 class Unauthorized(BackendClientError):
@@ -105,29 +114,34 @@ _BY_CODE = {
 class Subject:
     """Who the call is for: one of these (anonymous users have none until verified)."""
 
-    user_token: str | None = None      # host-app JWT from the channel metadata
-    identity_token: str | None = None  # from check_code, valid 15 minutes
-    wechat_openid: str | None = None
+    user_token: str | None = None       # host-app JWT from the channel metadata
+    identity_token: str | None = None   # from check_code without a conversation, valid 15 minutes
+    wechat_openid: str | None = None    # from the WeChat channel (proven by WeChat's signature)
+    conversation_id: str | None = None  # the channel-authenticated conversation (Rasa sender id)
 
     def headers(self) -> dict[str, str]:
         pairs = (("X-User-Token", self.user_token), ("X-Identity-Token", self.identity_token),
-                 ("X-Wechat-Openid", self.wechat_openid))
+                 ("X-Wechat-Openid", self.wechat_openid), ("X-Conversation-Id", self.conversation_id))
         return {name: value for name, value in pairs if value}
 
 
 @dataclass(frozen=True)
 class Challenge:
-    challenge_id: str
+    """A code sent; or, with ``already_verified``, no code needed: the conversation proved that
+    phone already (then only ``destination`` is set)."""
+
+    challenge_id: str | None
     destination: str | None
-    expires_at: str
-    attempts_left: int
-    resends_left: int
-    resend_available_at: str
-    status: str
+    expires_at: str | None = None
+    attempts_left: int | None = None
+    resends_left: int | None = None
+    resend_available_at: str | None = None
+    status: str | None = None
+    already_verified: bool = False
 
     @classmethod
     def from_json(cls, data: dict) -> "Challenge":
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data or k == "challenge_id"})
 
 
 @dataclass(frozen=True)
@@ -166,21 +180,22 @@ class FiledRequest:
 
 @dataclass(frozen=True)
 class Verification:
-    identity_token: str
     expires_in: int
     destination: str | None
     request: PrivacyRequest | None
+    identity_token: str | None = None  # only when no conversation was named
 
 
 # --- client --------------------------------------------------------------------------------------
 
 class BackendClient:
     def __init__(self, base_url: str = DEFAULT_URL, service_token: str = "", *,
-                 connect_timeout: float = 2.0, read_timeout: float = 10.0, retries: int = 3,
-                 backoff: float = 0.2, session: requests.Session | None = None) -> None:
+                 connect_timeout: float = 2.0, read_timeout: float = 5.0, retries: int = 3,
+                 backoff: float = 0.2, budget: float = 8.0,
+                 session: requests.Session | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.timeout = (connect_timeout, read_timeout)
-        self.retries, self.backoff = retries, backoff
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
+        self.retries, self.backoff, self.budget = retries, backoff, budget
         self.http = session or requests.Session()
         self.http.headers.update({"Authorization": f"Bearer {service_token}",
                                   "Accept": "application/json"})
@@ -200,23 +215,36 @@ class BackendClient:
     def _call(self, method: str, path: str, *, retry: bool, json: Any = None,
               params: dict | None = None, headers: dict | None = None) -> tuple[int, Any]:
         attempts = self.retries + 1 if retry else 1
+        deadline = time.monotonic() + self.budget
         last_error: BackendClientError | None = None
+        maybe_done = False
         for attempt in range(attempts):
             if attempt:
                 time.sleep(self.backoff * (2 ** (attempt - 1)) * (1 + random.random()))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0.05:
+                break
+            timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
             try:
                 response = self.http.request(method, self.base_url + path, json=json, params=params,
-                                             headers=headers, timeout=self.timeout)
+                                             headers=headers, timeout=timeout)
             except requests.RequestException as exc:
-                last_error = Unavailable(f"隐私服务暂时无法连接 (backend unreachable: {type(exc).__name__})")
+                # a connection that was refused never reached the backend; a timeout may have
+                refused = isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout)
+                maybe_done = maybe_done or not refused
+                last_error = Unavailable(f"隐私服务暂时无法连接 (backend unreachable: {type(exc).__name__})",
+                                         details={"maybe_done": maybe_done})
                 continue
             if response.status_code >= 500:
+                maybe_done = True
                 last_error = self._error(response)
+                last_error.details["maybe_done"] = True
                 continue
             if response.status_code >= 400:
                 raise self._error(response)
             return response.status_code, response.json()
-        raise last_error
+        raise last_error or Unavailable("隐私服务响应超时 (backend call budget exhausted)",
+                                        details={"maybe_done": maybe_done})
 
     @staticmethod
     def _error(response: requests.Response) -> BackendClientError:
@@ -243,11 +271,12 @@ class BackendClient:
                              headers=(subject or Subject()).headers())
         return Challenge.from_json(data)
 
-    def check_code(self, challenge_id: str, code: str) -> Verification:
+    def check_code(self, challenge_id: str, code: str, subject: Subject | None = None) -> Verification:
+        """Check a code; with ``subject.conversation_id`` the conversation is proven (server side)."""
         _, data = self._call("POST", f"/v1/verifications/{challenge_id}/check", retry=False,
-                             json={"code": code})
+                             json={"code": code}, headers=(subject or Subject()).headers())
         request = data.get("request")
-        return Verification(identity_token=data["identity_token"], expires_in=data["expires_in"],
+        return Verification(identity_token=data.get("identity_token"), expires_in=data["expires_in"],
                             destination=data.get("destination"),
                             request=PrivacyRequest.from_json(request) if request else None)
 
@@ -257,11 +286,14 @@ class BackendClient:
 
     def file_request(self, app: str, type: str, *, subject: Subject | None = None,
                      phone: str | None = None, categories: list[str] | None = None,
-                     channels: list[str] | None = None,
-                     idempotency_key: str | None = None) -> FiledRequest:
+                     channels: list[str] | None = None, idempotency_key: str | None = None,
+                     require_verified: bool = False) -> FiledRequest:
         """File a request. Pass a key kept with the conversation (e.g. a uuid in a slot) so that
-        a retried action finds the same request; a fresh uuid is used otherwise."""
+        a retried action finds the same request; a fresh uuid is used otherwise.
+        ``require_verified``: raise InvalidSubject (nothing filed) unless a code proved the subject."""
         body: dict[str, Any] = {"app": app, "type": type}
+        if require_verified:
+            body["require_verified"] = True
         if categories is not None:
             body["categories"] = categories
         if channels is not None:
@@ -298,9 +330,10 @@ class BackendClient:
                                    "summary": summary})
         return data
 
-    def demo_users(self, app: str) -> list[dict]:
-        """Dev only (404 in production): demo users of ``app`` with fresh host-app user tokens."""
-        return self._call("GET", "/v1/dev/demo-users", retry=True, params={"app": app})[1]["users"]
+    def demo_users(self, app: str, admin_token: str) -> list[dict]:
+        """Dev only (404 in production), admin token: demo users of ``app`` with host-app tokens."""
+        return self._call("GET", "/v1/dev/demo-users", retry=True, params={"app": app},
+                          headers={"Authorization": f"Bearer {admin_token}"})[1]["users"]
 
     def report_incident(self, app: str, conversation_id: str, kind: str, description: str,
                         subject: Subject | None = None) -> dict:

@@ -1,8 +1,9 @@
 """Backend settings from environment variables, and secret handling.
 
-In ``PRIVACY_ENV=dev`` (the default) a missing secret is generated once and persisted in
-``var/backend/secrets.json`` so ``make run`` needs no setup. In ``production`` a missing secret is
-a startup error. No secret is written in code.
+``PRIVACY_ENV`` is ``production`` unless set: a missing secret is then a startup error, codes go
+to the SMS gateway and the dev endpoints do not exist. In ``PRIVACY_ENV=dev`` (what ``make run``
+and the tests set) a missing secret is generated once and persisted in ``var/backend/secrets.json``
+(mode 0600). No secret is written in code.
 """
 from __future__ import annotations
 
@@ -14,16 +15,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from bot import contract
+from bot.contract import Channel, DataCategory, RequestType
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = REPO_ROOT / "var" / "backend"
 
-REQUEST_TYPES = ("account_deletion", "info_deletion", "data_export", "unsubscribe")
-# Categories a user may ask to delete; exports may also include the profile and preferences.
-DELETABLE_CATEGORIES = (
-    "browsing_history", "search_history", "addresses", "reviews", "orders", "invoices",
+REQUEST_TYPES = RequestType.values()
+CHANNELS = Channel.values()
+DELETABLE_CATEGORIES = contract.DELETABLE_CATEGORIES
+# Categories the backend deletes itself (it holds their tables); an info_deletion naming any
+# other deletable category waits for the app's operators (manual review).
+AUTOMATIC_DELETION_CATEGORIES = (
+    DataCategory.BROWSING_HISTORY.value, DataCategory.SEARCH_HISTORY.value, DataCategory.ADDRESS.value,
+    DataCategory.REVIEW.value, DataCategory.ORDER.value, DataCategory.INVOICE.value,
 )
-EXPORT_CATEGORIES = ("profile", "channel_preferences", "identity_bindings") + DELETABLE_CATEGORIES
-CHANNELS = ("sms", "email", "push", "phone_call", "in_app")
+# Sections of a data export: the profile and preferences, then every category the backend holds.
+EXPORT_CATEGORIES = ("profile", "channel_preferences", "identity_bindings") + AUTOMATIC_DELETION_CATEGORIES
 
 SERVICE_SECRETS = {
     "service_token": "BACKEND_SERVICE_TOKEN",
@@ -108,7 +116,7 @@ def _dev_secret(var_dir: Path, name: str) -> str:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     environ = dict(os.environ if environ is None else environ)
-    env = environ.get("PRIVACY_ENV", "dev")
+    env = environ.get("PRIVACY_ENV", "production")
     if env not in ("dev", "production"):
         raise ConfigError(f"PRIVACY_ENV must be 'dev' or 'production', not {env!r}")
     var_dir = Path(environ.get("BACKEND_VAR_DIR", DEFAULT_VAR_DIR))

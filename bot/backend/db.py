@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -26,7 +27,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_database_file(Path(parsed.database))
         # SQLAlchemy 1.4 defaults to NullPool for SQLite files (a new connection and PRAGMAs per
         # transaction); a small queue pool is several times faster.
         engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=pool_size,
@@ -37,6 +38,14 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     # died with a database restart fails one call with 503, which the client retries.
     return create_engine(url, future=True, pool_size=pool_size, max_overflow=pool_size,
                          pool_recycle=1800)
+
+
+def _private_database_file(path: Path) -> None:
+    """The SQLite file holds personal data: only its owner may read it (SQLite gives the -wal and
+    -shm files the database file's mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _configure_sqlite(engine: Engine) -> None:

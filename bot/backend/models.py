@@ -11,15 +11,15 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-    UniqueConstraint, types,
+    UniqueConstraint, false as sa_false, types,
 )
 from sqlalchemy.orm import declarative_base
 
+from bot.contract import CLOSED_STATUSES, OPEN_STATUSES, RequestStatus  # noqa: F401 (re-exported)
+
 Base = declarative_base()
 
-OPEN_STATUSES = ("identity_unverified", "pending", "in_progress")
-CLOSED_STATUSES = ("completed", "rejected", "cancelled")
-STATUSES = OPEN_STATUSES + CLOSED_STATUSES
+STATUSES = RequestStatus.values()
 
 
 def utcnow() -> datetime:
@@ -51,6 +51,9 @@ class App(Base):
     deadline_working_days = Column(Boolean, nullable=False)
     deadline_is_default = Column(Boolean, nullable=False)
     cooling_off_days = Column(Integer, nullable=True)
+    # the policy's own deadline per request type, where it publishes one:
+    # {"data_export": {"days": 10, "working_days": true}, ...}; other types use deadline_days
+    deadlines_by_type = Column(JSON, nullable=True)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -69,6 +72,8 @@ class User(Base):
     birthday = Column(Date)
     registered_at = Column(UTCDateTime)
     deleted_at = Column(UTCDateTime)
+    # made-up users seeded for development (seed-demo); only these get dev tokens
+    is_demo = Column(Boolean, nullable=False, default=False, server_default=sa_false())
 
 
 class IdentityBinding(Base):
@@ -192,6 +197,8 @@ class PrivacyRequest(Base):
     closed_at = Column(UTCDateTime)
     rejection_reason = Column(Text)
     status_note = Column(Text)
+    # names data the backend cannot delete itself: the app's operators carry it out
+    needs_operator = Column(Boolean, nullable=False, default=False, server_default=sa_false())
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -202,6 +209,8 @@ class VerificationChallenge(Base):
     request_id = Column(String(16), ForeignKey("privacy_requests.id"), nullable=True, index=True)
     user_id = Column(String(40), ForeignKey("users.id"), nullable=True, index=True)
     phone_hash = Column(String(64), nullable=False, index=True)
+    # the phone across apps: codes sent and wrong guesses are limited per phone, not per app
+    phone_key = Column(String(64), nullable=True, index=True)
     phone_encrypted = Column(Text)  # needed to resend; wiped when the challenge ends
     destination_masked = Column(String(20))
     code_hash = Column(String(64), nullable=False)
@@ -213,6 +222,23 @@ class VerificationChallenge(Base):
     last_sent_at = Column(UTCDateTime, nullable=False, default=utcnow)
     expires_at = Column(UTCDateTime, nullable=False)
     verified_at = Column(UTCDateTime)
+
+
+class ConversationIdentity(Base):
+    """A conversation whose user proved who they are with a one-time code.
+
+    Kept here, on the server, never in the conversation's own state: a channel authenticates the
+    conversation (a server-issued secret, WeChat's signature), the action server vouches for it
+    with the service token, and this row says which user its one-time code proved, until when.
+    """
+
+    __tablename__ = "conversation_identities"
+    app_id = Column(String(32), ForeignKey("apps.id"), primary_key=True)
+    conversation_id = Column(String(100), primary_key=True)
+    user_id = Column(String(40), ForeignKey("users.id"), nullable=False, index=True)
+    challenge_id = Column(String(32), nullable=False)
+    verified_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
 
 
 class DevOutboxMessage(Base):

@@ -2,11 +2,13 @@
 
 Each pass (every ``BACKEND_WORKER_INTERVAL`` seconds):
 1. closes requests whose identity was not verified within a day (rejected, with the reason);
-2. starts pending requests that need no operator review (``BACKEND_MANUAL_REVIEW`` lists those that do);
-3. executes in-progress requests whose cooling-off period is over (exports, deletions, erasure);
+2. starts pending requests that need no operator review (``BACKEND_MANUAL_REVIEW`` lists the
+   types that do; a deletion of data the backend does not hold always does);
+3. executes in-progress requests whose cooling-off period is over (exports, deletions, erasure),
+   except those the app's operators carry out and complete themselves;
 4. delivers due webhooks, retrying with backoff;
-5. housekeeping: expired export files, old dev-outbox messages and finished challenges, and
-   transaction records past their 3-year retention.
+5. housekeeping: expired export files and those a crash left half-published, old dev-outbox
+   messages and finished challenges, and transaction records past their 3-year retention.
 
 Several workers may run at once: requests are claimed with row locks (``SKIP LOCKED`` on
 PostgreSQL; SQLite serialises writers) and webhooks with a lease.
@@ -23,7 +25,7 @@ from sqlalchemy import delete, or_, select, true
 from bot.backend.models import (
     DevOutboxMessage, ExportArtefact, Invoice, Order, PrivacyRequest, VerificationChallenge,
 )
-from bot.backend.services import lifecycle, webhooks
+from bot.backend.services import exports, lifecycle, webhooks
 from bot.backend.services.audit import record
 from bot.backend.services.context import WORKER, Backend
 from bot.backend.services.execution import purge_export_files
@@ -34,6 +36,8 @@ UNVERIFIED_TTL = timedelta(days=1)
 OUTBOX_TTL = timedelta(days=1)
 CHALLENGE_TTL = timedelta(days=1)
 BATCH = 50
+# an export still in .partial/ this long after it was last written was left by a crash
+PARTIAL_EXPORT_TTL = timedelta(hours=1)
 
 
 def _candidates(backend: Backend, *conditions) -> list[str]:
@@ -69,7 +73,7 @@ def close_unverified(backend: Backend) -> int:
 
 def start_automatic(backend: Backend) -> int:
     manual = backend.settings.manual_review_types
-    ids = _candidates(backend, PrivacyRequest.status == "pending",
+    ids = _candidates(backend, PrivacyRequest.status == "pending", PrivacyRequest.needs_operator.is_(False),
                       PrivacyRequest.type.not_in(manual) if manual else true())
     return _each_locked(backend, ids, "pending", lambda session, request: lifecycle.approve(
         backend, session, request, WORKER))
@@ -77,7 +81,7 @@ def start_automatic(backend: Backend) -> int:
 
 def execute_due(backend: Backend) -> int:
     now = backend.now()
-    ids = _candidates(backend, PrivacyRequest.status == "in_progress",
+    ids = _candidates(backend, PrivacyRequest.status == "in_progress", PrivacyRequest.needs_operator.is_(False),
                       or_(PrivacyRequest.execute_after.is_(None), PrivacyRequest.execute_after <= now))
     return _each_locked(backend, ids, "in_progress", lambda session, request: lifecycle.execute(
         backend, session, request, WORKER))
@@ -89,6 +93,7 @@ def housekeeping(backend: Backend) -> int:
         expired = session.execute(select(ExportArtefact.request_id).where(
             ExportArtefact.purged_at.is_(None), ExportArtefact.expires_at <= now)).scalars().all()
         removed = purge_export_files(backend, session, list(expired), now) if expired else 0
+        removed += exports.recover_partial_files(backend, session, older_than=PARTIAL_EXPORT_TTL)
         for statement in (
             delete(DevOutboxMessage).where(DevOutboxMessage.created_at < now - OUTBOX_TTL),
             delete(VerificationChallenge).where(VerificationChallenge.created_at < now - CHALLENGE_TTL),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable, List, Optional, Sequence, Tuple
 
+from bot.contract import CONVERSATION_CHANNELS, OPEN_STATUSES
 from bot.dialogue.answers import Reply
 from bot.dialogue.vocabulary import (
     CHANNEL_LABELS,
@@ -24,7 +25,6 @@ from bot.dialogue.vocabulary import (
 TRANSACTION_RECORD_YEARS = 3  # E-Commerce Law art. 31: transaction records kept ≥ 3 years
 CONFIRM_BUTTONS = (("确认提交", "/affirm"), ("算了", "/deny"))
 MAX_REQUESTS_LISTED = 3
-OPEN_STATUSES = ("identity_unverified", "pending", "in_progress")
 
 
 # what the flow needs ---------------------------------------------------------------------------
@@ -99,7 +99,8 @@ def ask_data_category() -> Reply:
 
 
 def ask_channel() -> Reply:
-    buttons = tuple((label, f'/inform{{"channel":"{value}"}}') for value, label in CHANNEL_LABELS.items())
+    buttons = tuple((CHANNEL_LABELS[value], f'/inform{{"channel":"{value}"}}')
+                    for value in CONVERSATION_CHANNELS)
     return Reply("请问您想退订哪种营销信息？", buttons)
 
 

@@ -5,33 +5,18 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from bot.contract import (
+    Channel, DataCategory, Permission, Platform, RequestStatus, RequestType,
+)
 from bot.text import normalize
 
-DATA_CATEGORY_LABELS = {
-    "account_info": "账号信息", "address": "收货地址", "order": "订单信息",
-    "browsing_history": "浏览记录", "search_history": "搜索记录", "review": "评价",
-    "invoice": "发票信息", "profile_archive": "用户画像", "face": "人脸信息",
-    "location": "位置信息", "contacts": "通讯录", "chat_history": "聊天记录",
-    "phone_number": "手机号",
-}
-CHANNEL_LABELS = {"sms": "营销短信", "email": "营销邮件", "push": "推送通知", "phone_call": "营销电话"}
-PERMISSION_LABELS = {
-    "location": "位置", "camera": "相机", "photos": "相册", "microphone": "麦克风",
-    "contacts": "通讯录", "storage": "存储", "calendar": "日历", "phone_state": "电话状态",
-    "clipboard": "剪贴板",
-}
-PLATFORM_LABELS = {
-    "app": "手机App", "ios": "iOS App", "android": "安卓 App", "pc": "电脑网页（PC端）",
-    "h5": "手机网页（H5）", "miniprogram": "小程序",
-}
-REQUEST_TYPE_LABELS = {
-    "account_deletion": "注销账号", "info_deletion": "删除个人信息",
-    "data_export": "导出个人信息副本", "unsubscribe": "退订营销信息",
-}
-STATUS_LABELS = {
-    "identity_unverified": "待验证身份", "pending": "待处理", "in_progress": "处理中",
-    "completed": "已完成", "rejected": "已驳回", "cancelled": "已撤回",
-}
+# labels of the contract's values (bot.contract), under the names the dialogue uses
+DATA_CATEGORY_LABELS = DataCategory.labels()
+CHANNEL_LABELS = Channel.labels()
+PERMISSION_LABELS = Permission.labels()
+PLATFORM_LABELS = Platform.labels()
+REQUEST_TYPE_LABELS = RequestType.labels()
+STATUS_LABELS = RequestStatus.labels()
 
 
 @dataclass(frozen=True)

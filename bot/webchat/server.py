@@ -20,6 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.backend.client import BackendClient, BackendClientError
+from bot.backend.config import load_settings
 from bot.knowledge import list_apps, load_app
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ async def demo_users(request: web.Request) -> web.Response:
     """The backend's demo users (dev mode only) with fresh host-app tokens."""
     app_id = request.query.get("app", "")
     try:
-        users = await asyncio.to_thread(request.app["backend"].demo_users, app_id)
+        users = await asyncio.to_thread(request.app["backend"].demo_users, app_id,
+                                        request.app["admin_token"])
     except BackendClientError as error:
         return web.json_response({"error": error.code or "unavailable", "message": error.message},
                                  status=error.status or 502)
@@ -76,6 +78,9 @@ async def chat(request: web.Request) -> web.Response:
 async def _open_client(app: web.Application) -> None:
     app["http"] = aiohttp.ClientSession(timeout=UPSTREAM_TIMEOUT)
     app["backend"] = BackendClient.from_env()
+    # dev only: the demo-user list needs the backend's admin token, which this server keeps to
+    # itself; the page only ever sees the demo users' host-app tokens
+    app["admin_token"] = os.environ.get("BACKEND_ADMIN_TOKEN") or load_settings().admin_token
 
 
 async def _close_client(app: web.Application) -> None:

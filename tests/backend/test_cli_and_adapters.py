@@ -183,15 +183,21 @@ def test_the_client_reports_an_unreachable_backend_as_unavailable():
         client.list_requests("melochi", Subject(user_token="x"))
 
 
-def test_demo_users_endpoint_lists_tokens_in_dev_and_is_absent_in_production(backend, server):
+def test_demo_users_endpoint_needs_the_admin_token_lists_only_demo_users_and_is_absent_in_production(
+        backend, server):
     app = make_app(backend)
-    user = DemoUser(backend, app)
-    listed = requests.get(f"{server.url}/v1/dev/demo-users", params={"app": app}, timeout=10).json()
-    assert [u["app_user_id"] for u in listed["users"]] == [user.app_user_id]
-    assert listed["users"][0]["phone_masked"] == user.phone[:3] + "****" + user.phone[-4:]
+    demo, real = DemoUser(backend, app, demo=True), DemoUser(backend, app)
+    url, admin = f"{server.url}/v1/dev/demo-users", {"Authorization": f"Bearer {backend.settings.admin_token}"}
+    for headers in ({}, {"Authorization": f"Bearer {backend.settings.service_token}"}):
+        refused = requests.get(url, params={"app": app}, headers=headers, timeout=10)
+        assert refused.status_code == 401 and "user_token" not in refused.text
+    listed = requests.get(url, params={"app": app}, headers=admin, timeout=10).json()
+    assert [u["app_user_id"] for u in listed["users"]] == [demo.app_user_id]  # never a real user
+    assert real.app_user_id not in str(listed)
+    assert listed["users"][0]["phone_masked"] == demo.phone[:3] + "****" + demo.phone[-4:]
     backend.settings.env = "production"
     try:
-        hidden = requests.get(f"{server.url}/v1/dev/demo-users", params={"app": app}, timeout=10)
+        hidden = requests.get(url, params={"app": app}, headers=admin, timeout=10)
         assert hidden.status_code == 404
     finally:
         backend.settings.env = "dev"

@@ -155,7 +155,7 @@ def test_identity_token_files_deletion_straight_to_pending(backend, client):
     challenge = client.start_verification(app, subject=user.subject)
     token = client.check_code(challenge.challenge_id, read_code(backend, challenge.challenge_id))
     filed = client.file_request(app, "info_deletion", subject=Subject(identity_token=token.identity_token),
-                                categories=["reviews"])
+                                categories=["review"])
     assert filed.request.status == "pending" and filed.request.verification is None
     with backend.sessions() as session:
         assert session.execute(select(VerificationChallenge).where(

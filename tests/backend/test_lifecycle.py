@@ -56,7 +56,7 @@ def test_info_deletion_goes_unverified_pending_in_progress_completed(backend, cl
     app = make_app(backend, deadline_days=10)
     user = DemoUser(backend, app)
     filed = client.file_request(app, "info_deletion", subject=user.subject,
-                                categories=["search_history", "browsing_history", "orders"])
+                                categories=["search_history", "browsing_history", "order"])
     assert filed.request.status == "identity_unverified" and filed.request.due_date is None
     verified = verify(backend, client, filed)
     assert verified.request.status == "pending"
@@ -90,16 +90,16 @@ def test_data_export_builds_a_zip_with_json_csv_and_chinese_readme(backend, clie
     assert response.headers["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     names = set(archive.namelist())
-    for category in ("profile", "addresses", "orders", "invoices", "browsing_history",
-                     "search_history", "reviews", "channel_preferences"):
+    for category in ("profile", "address", "order", "invoice", "browsing_history",
+                     "search_history", "review", "channel_preferences"):
         assert {f"{category}.json", f"{category}.csv"} <= names
     readme = archive.read("README.txt").decode()
     assert "个人信息副本" in readme and filed.request.id in readme
     profile = json.loads(archive.read("profile.json"))
     assert profile[0]["phone"] == user.phone and profile[0]["id_number"] == user.id_number
-    addresses_csv = archive.read("addresses.csv").decode("utf-8-sig")
+    addresses_csv = archive.read("address.csv").decode("utf-8-sig")
     assert addresses_csv.splitlines()[0].startswith("recipient,phone,province")
-    assert len(json.loads(archive.read("orders.json"))) == 3
+    assert len(json.loads(archive.read("order.json"))) == 3
 
 
 def test_export_link_expires_and_a_forged_link_is_refused(backend, client):

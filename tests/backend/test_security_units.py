@@ -61,9 +61,15 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
     assert not (tmp_path / "secrets.json").exists()
 
 
+def test_an_unset_privacy_env_is_production_and_refuses_to_start_without_secrets(tmp_path):
+    with pytest.raises(ConfigError, match="missing secrets in production"):
+        load_settings({"BACKEND_VAR_DIR": str(tmp_path)})
+    assert not (tmp_path / "secrets.json").exists()
+
+
 def test_dev_secrets_are_generated_once_and_kept(tmp_path):
-    first = load_settings({"BACKEND_VAR_DIR": str(tmp_path)})
-    second = load_settings({"BACKEND_VAR_DIR": str(tmp_path)})
+    first = load_settings({"PRIVACY_ENV": "dev", "BACKEND_VAR_DIR": str(tmp_path)})
+    second = load_settings({"PRIVACY_ENV": "dev", "BACKEND_VAR_DIR": str(tmp_path)})
     assert first.service_token == second.service_token and len(first.service_token) >= 32
     assert first.host_token_secret("liqun") == second.host_token_secret("liqun")
     assert first.service_token != first.admin_token

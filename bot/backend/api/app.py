@@ -1,7 +1,7 @@
 """The aiohttp application: authentication, JSON errors, body limits, and running the server.
 
-Auth: ``/v1/*`` needs ``Authorization: Bearer $BACKEND_SERVICE_TOKEN`` (except signed export links
-and the dev-only demo-user list), ``/admin/*`` needs ``$BACKEND_ADMIN_TOKEN``. Every error is JSON
+Auth: ``/v1/*`` needs ``Authorization: Bearer $BACKEND_SERVICE_TOKEN`` (except signed export
+links), ``/admin/*`` and the dev-only ``/v1/dev/*`` need ``$BACKEND_ADMIN_TOKEN``. Every error is JSON
 ``{"error": {"code", "message", "details"?}}``; nothing is changed by a call that fails validation.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import gc
 import json
 import logging
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -25,13 +26,16 @@ from bot.backend.errors import BackendError, MalformedRequest, Unauthorized, Val
 from bot.backend.security import constant_time_equal
 from bot.backend.services.context import Backend
 from bot.backend.services.identity import Credentials
+from bot.contract import CONVERSATION_ID_PATTERN
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 BACKEND_KEY = web.AppKey("backend", Backend)
 EXECUTOR_KEY = web.AppKey("executor", ThreadPoolExecutor)
-_OPEN_PREFIXES = ("/v1/exports/", "/v1/dev/")
+_OPEN_PREFIXES = ("/v1/exports/",)
+_ADMIN_PREFIXES = ("/admin/", "/v1/dev/")
+_CONVERSATION_ID = re.compile(rf"^{CONVERSATION_ID_PATTERN}\Z")
 _HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
 
@@ -71,7 +75,7 @@ async def errors_middleware(request: web.Request, handler: Callable) -> web.Stre
 async def auth_middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
     settings = request.app[BACKEND_KEY].settings
     path = request.path
-    if path.startswith("/admin/"):
+    if path.startswith(_ADMIN_PREFIXES):
         expected = settings.admin_token
     elif path.startswith("/v1/") and not path.startswith(_OPEN_PREFIXES):
         expected = settings.service_token
@@ -111,9 +115,16 @@ def _describe(error: ValidationError) -> str:
 
 
 def credentials(request: web.Request) -> Credentials:
+    """Who the call is for. Only the service-token holder can send these: it vouches that its
+    channel authenticated the conversation (and, for WeChat, the openid)."""
+    conversation_id = request.headers.get("X-Conversation-Id") or None
+    if conversation_id is not None and not _CONVERSATION_ID.match(conversation_id):
+        raise ValidationFailed("X-Conversation-Id 格式不正确 (malformed conversation id)",
+                               field="X-Conversation-Id")
     return Credentials(user_token=request.headers.get("X-User-Token") or None,
                        identity_token=request.headers.get("X-Identity-Token") or None,
-                       wechat_openid=request.headers.get("X-Wechat-Openid") or None)
+                       wechat_openid=request.headers.get("X-Wechat-Openid") or None,
+                       conversation_id=conversation_id)
 
 
 def query_app(request: web.Request) -> str:

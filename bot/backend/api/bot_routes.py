@@ -52,7 +52,7 @@ async def start_verification(request: web.Request) -> web.Response:
 async def check_code(request: web.Request) -> web.Response:
     body = await json_body(request, "CheckCode")
     result = await call(request, filing.check_code, _backend(request),
-                        request.match_info["challenge_id"], body["code"])
+                        request.match_info["challenge_id"], body["code"], credentials(request))
     return respond(result)
 
 
@@ -74,7 +74,8 @@ async def file_request(request: web.Request) -> web.Response:
     view, created = await call(
         request, filing.file_request, _backend(request), app_id=body["app"], type_=body["type"],
         categories=body.get("categories"), channels=body.get("channels"), phone=body.get("phone"),
-        idempotency_key=key, creds=credentials(request))
+        idempotency_key=key, creds=credentials(request),
+        require_verified=bool(body.get("require_verified")))
     return respond(view, 201 if created else 200)
 
 
@@ -134,6 +135,7 @@ async def download_export(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/v1/dev/demo-users")
 async def demo_users(request: web.Request) -> web.Response:
+    """Dev only, admin token: the seeded demo users of an app with fresh host-app tokens."""
     backend = _backend(request)
     if backend.settings.is_production:
         raise NotFound("Not Found")
@@ -148,6 +150,4 @@ async def demo_users(request: web.Request) -> web.Response:
                      "user_token": security.issue_host_token(app_id, app_user_id, secret)}
                     for user, app_user_id in list_demo_users(session, app_id)]
 
-    response = respond({"app": app_id, "users": await call(request, load)})
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return respond({"app": app_id, "users": await call(request, load)})

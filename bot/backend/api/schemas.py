@@ -33,12 +33,15 @@ BODIES = {
             "app": APP_ID,
             "type": {"enum": list(REQUEST_TYPES)},
             "categories": {"type": "array", "maxItems": 20, "uniqueItems": True,
-                           "items": {"enum": list(EXPORT_CATEGORIES)},
+                           "items": {"enum": sorted(set(EXPORT_CATEGORIES) | set(DELETABLE_CATEGORIES))},
                            "description": "info_deletion (required): " + ", ".join(DELETABLE_CATEGORIES)
                                           + "; data_export (optional, default all)"},
             "channels": {"type": "array", "minItems": 1, "maxItems": 10, "uniqueItems": True,
                          "items": {"enum": list(CHANNELS)}, "description": "unsubscribe (required)"},
             "phone": PHONE,
+            "require_verified": {"type": "boolean", "description":
+                                 "refuse (401) instead of starting a new challenge when the subject is "
+                                 "not proven by a one-time code; nothing is filed"},
         },
     },
     "CancelRequest": {

@@ -38,6 +38,15 @@ class AppTerms:
     deadline_working_days: bool
     deadline_is_default: bool
     cooling_off_days: int | None
+    deadlines_by_type: dict | None = None
+
+    def deadline_for(self, request_type: str) -> tuple[int, bool, bool]:
+        """(days, working days?, is it our default?) for a request of this type: the policy's
+        deadline for that type if it publishes one, else its general one."""
+        own = (self.deadlines_by_type or {}).get(request_type)
+        if own:
+            return int(own["days"]), bool(own["working_days"]), False
+        return self.deadline_days, self.deadline_working_days, self.deadline_is_default
 
 
 APP_CACHE_SECONDS = 30.0
@@ -80,7 +89,7 @@ class Backend:
             return cached[0]
         app = get_app(session, app_id)
         terms = AppTerms(app.id, app.name, app.deadline_days, app.deadline_working_days,
-                         app.deadline_is_default, app.cooling_off_days)
+                         app.deadline_is_default, app.cooling_off_days, app.deadlines_by_type)
         self._apps[app_id] = (terms, time.monotonic() + APP_CACHE_SECONDS)
         return terms
 

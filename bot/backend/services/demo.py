@@ -6,11 +6,13 @@ with a correct check digit and an impossible sequence (``999``), so they pass fo
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.backend.apps import LAUNCH_APPS
 from bot.backend.config import CHANNELS
 from bot.backend.ids import new_id
 from bot.backend.models import (
@@ -48,7 +50,7 @@ def id_number(region: str, birthday: date, sequence: int) -> str:
 def create_user(session: Session, app_id: str, index: int, *, phone: str, app_user_id: str,
                 openid: str | None, now: datetime, persona: int | None = None,
                 real_name: str | None = None, id_sequence: int | None = None,
-                street_suffix: str = "", nickname: str | None = None) -> User:
+                street_suffix: str = "", nickname: str | None = None, demo: bool = False) -> User:
     """One user with a full set of personal data; deterministic for a given ``index``."""
     rng = random.Random(f"{app_id}:{index}:{app_user_id}")
     name, gender, birthday, province, city, district, street, region = PERSONAS[
@@ -58,7 +60,7 @@ def create_user(session: Session, app_id: str, index: int, *, phone: str, app_us
     user = User(id=new_id("U"), app_id=app_id, status="active", nickname=nickname or f"{name[0]}小{name[-1]}的生活",
                 real_name=name, id_number=id_number(region, birthday, sequence),
                 phone=phone, email=f"{app_user_id}@example.com", gender=gender, birthday=birthday,
-                registered_at=now - timedelta(days=400 + index))
+                registered_at=now - timedelta(days=400 + index), is_demo=demo)
     session.add(user)
     session.flush()
     session.add(IdentityBinding(app_id=app_id, user_id=user.id, kind="app_user_id", value=app_user_id,
@@ -96,6 +98,14 @@ def create_user(session: Session, app_id: str, index: int, *, phone: str, app_us
     return user
 
 
+def demo_index(app_id: str) -> int:
+    """The app's number in demo phones: the launch apps 0–4 in their README order, any other app
+    a stable number from its id (so re-seeding never moves a demo user's phone)."""
+    if app_id in LAUNCH_APPS:
+        return LAUNCH_APPS.index(app_id)
+    return len(LAUNCH_APPS) + zlib.crc32(app_id.encode()) % (99 - len(LAUNCH_APPS))
+
+
 def demo_phone(app_index: int, n: int) -> str:
     return f"139000{app_index + 1:02d}{n + 1:03d}"
 
@@ -112,18 +122,20 @@ def seed_demo_users(session: Session, app_id: str, app_index: int, count: int = 
             IdentityBinding.app_id == app_id, IdentityBinding.kind == "app_user_id",
             IdentityBinding.value == app_user_id)).scalar_one_or_none()
         if binding is not None:
-            users.append(session.get(User, binding.user_id))
+            user = session.get(User, binding.user_id)
+            user.is_demo = True  # seeded before the flag existed
+            users.append(user)
             continue
         users.append(create_user(session, app_id, n, phone=demo_phone(app_index, n),
                                  app_user_id=app_user_id, openid=f"oDemo{app_id}{n:02d}wx",
-                                 now=now, persona=app_index + n))
+                                 now=now, persona=app_index + n, demo=True))
     return users
 
 
 def list_demo_users(session: Session, app_id: str) -> list[tuple[User, str]]:
-    """Active users of the app that have a host-app id, with that id."""
+    """The app's active demo users (never real ones), with their host-app ids."""
     rows = session.execute(select(User, IdentityBinding.value).join(
         IdentityBinding, IdentityBinding.user_id == User.id).where(
-        User.app_id == app_id, User.status == "active",
+        User.app_id == app_id, User.status == "active", User.is_demo.is_(True),
         IdentityBinding.kind == "app_user_id").order_by(IdentityBinding.value)).all()
     return [(user, value) for user, value in rows]

@@ -18,6 +18,7 @@ from bot.backend.models import (
     IdentityBinding, IncidentReport, Invoice, Order, PrivacyRequest, Review, SearchHistory, User,
     VerificationChallenge,
 )
+from bot.backend.services import conversations, exports
 from bot.backend.services.audit import record
 from bot.backend.services.context import WORKER, Actor, Backend
 from bot.backend.services.identity import phone_hash
@@ -74,8 +75,8 @@ def _deidentify_invoices(session: Session, user_id: str, now: datetime) -> int:
 _DELETABLE_TABLES = {
     "browsing_history": BrowsingHistory,
     "search_history": SearchHistory,
-    "addresses": Address,
-    "reviews": Review,
+    "address": Address,
+    "review": Review,
 }
 
 
@@ -88,9 +89,9 @@ def delete_categories(session: Session, user: User, categories: list[str], now: 
             counts[category] = session.execute(
                 delete(model).where(model.user_id == user.id)
                 .execution_options(synchronize_session=False)).rowcount
-        elif category == "orders":
+        elif category == "order":
             counts[category] = _deidentify_orders(session, user.id, now)
-        elif category == "invoices":
+        elif category == "invoice":
             counts[category] = _deidentify_invoices(session, user.id, now)
     return counts
 
@@ -109,7 +110,7 @@ def purge_export_files(backend: Backend, session: Session, request_ids: list[str
 
 def erase_account(backend: Backend, session: Session, user: User, now: datetime) -> dict:
     """Erase the person; returns counts for the audit trail (numbers only)."""
-    counts = delete_categories(session, user, list(_DELETABLE_TABLES) + ["orders", "invoices"], now)
+    counts = delete_categories(session, user, list(_DELETABLE_TABLES) + ["order", "invoice"], now)
     for model in (ChannelPreference, IdentityBinding):
         counts[model.__tablename__] = session.execute(
             delete(model).where(model.user_id == user.id)
@@ -124,9 +125,11 @@ def erase_account(backend: Backend, session: Session, user: User, now: datetime)
     counts["verification_challenges"] = session.execute(
         delete(VerificationChallenge).where(challenge_filter)
         .execution_options(synchronize_session=False)).rowcount
-    request_ids = session.execute(select(PrivacyRequest.id).where(
-        PrivacyRequest.user_id == user.id)).scalars().all()
-    counts["export_files"] = purge_export_files(backend, session, list(request_ids), now)
+    request_ids = list(session.execute(select(PrivacyRequest.id).where(
+        PrivacyRequest.user_id == user.id)).scalars().all())
+    counts["export_files"] = purge_export_files(backend, session, request_ids, now)
+    counts["unrecorded_export_files"] = exports.remove_files_of_requests(backend, request_ids)
+    counts["verified_conversations"] = conversations.forget_user(session, user.id)
     for model, text_field in ((HandoffTicket, "summary"), (IncidentReport, "description")):
         for row in session.execute(select(model).where(model.user_id == user.id)).scalars():
             setattr(row, text_field, ERASED_TEXT)

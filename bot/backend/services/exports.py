@@ -3,6 +3,12 @@
 The file lives under ``var/backend/exports`` for ``BACKEND_EXPORT_RETENTION_DAYS``; users download
 it through a link signed with ``BACKEND_EXPORT_LINK_SECRET`` that expires after
 ``BACKEND_EXPORT_LINK_TTL`` seconds (a new link is minted each time the request is read).
+
+A ZIP is written under ``exports/.partial/`` and moved to its published name only once the
+transaction that records it has committed (and deleted if it rolls back), so a file of personal
+data never exists without its row for longer than a crash leaves it; housekeeping finishes or
+removes what a crash left behind (``recover_partial_files``). Every file's name starts with its
+request id, so erasing a user removes each of their files, recorded or not.
 """
 from __future__ import annotations
 
@@ -10,15 +16,17 @@ import csv
 import hashlib
 import io
 import json
+import os
 import secrets
 import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from bot.backend.config import EXPORT_CATEGORIES
+from bot.backend.config import AUTOMATIC_DELETION_CATEGORIES, EXPORT_CATEGORIES
+from bot.contract import DataCategory
 from bot.backend.errors import Forbidden, LinkExpired, NotFound
 from bot.backend.models import (
     Address, BrowsingHistory, ChannelPreference, ExportArtefact, IdentityBinding, Invoice, Order,
@@ -30,8 +38,7 @@ from bot.backend.services.context import Actor, Backend
 
 CATEGORY_LABELS = {
     "profile": "个人资料", "channel_preferences": "营销消息订阅偏好", "identity_bindings": "账号绑定",
-    "browsing_history": "浏览记录", "search_history": "搜索记录", "addresses": "收货地址",
-    "reviews": "商品评价", "orders": "订单", "invoices": "发票",
+    **{category: DataCategory(category).label for category in AUTOMATIC_DELETION_CATEGORIES},
 }
 _PROFILE_FIELDS = ("nickname", "real_name", "id_number", "phone", "email", "gender", "birthday",
                    "registered_at")
@@ -40,11 +47,11 @@ _ROW_QUERIES = {
     "identity_bindings": (IdentityBinding, ("kind", "value", "created_at")),
     "browsing_history": (BrowsingHistory, ("item_title", "viewed_at")),
     "search_history": (SearchHistory, ("query", "searched_at")),
-    "addresses": (Address, ("recipient", "phone", "province", "city", "district", "detail", "is_default")),
-    "reviews": (Review, ("order_no", "rating", "content", "created_at")),
-    "orders": (Order, ("order_no", "placed_at", "status", "total_cents", "items", "recipient_name",
+    "address": (Address, ("recipient", "phone", "province", "city", "district", "detail", "is_default")),
+    "review": (Review, ("order_no", "rating", "content", "created_at")),
+    "order": (Order, ("order_no", "placed_at", "status", "total_cents", "items", "recipient_name",
                        "recipient_phone", "shipping_address")),
-    "invoices": (Invoice, ("invoice_no", "order_no", "title", "tax_id", "email", "amount_cents",
+    "invoice": (Invoice, ("invoice_no", "order_no", "title", "tax_id", "email", "amount_cents",
                            "issued_at")),
 }
 
@@ -102,23 +109,73 @@ def build_export(backend: Backend, session: Session, request: PrivacyRequest, us
     if "profile" not in categories:
         categories.insert(0, "profile")
     artefact_id = "EX" + secrets.token_urlsafe(18)
-    export_dir = backend.settings.export_dir
-    export_dir.mkdir(parents=True, exist_ok=True)
-    path = export_dir / f"{artefact_id}.zip"
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    filename = f"{request.id}.{artefact_id}.zip"
+    path = partial_dir(backend) / filename
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _private_file(path) as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", _readme(app_name, request, categories, now))
         for category in categories:
             rows = collect(session, user, category)
             archive.writestr(f"{category}.json", json.dumps(rows, ensure_ascii=False, indent=2))
             archive.writestr(f"{category}.csv", _csv(rows))
-    path.chmod(0o600)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    artefact = ExportArtefact(id=artefact_id, request_id=request.id, filename=path.name, sha256=digest,
+    artefact = ExportArtefact(id=artefact_id, request_id=request.id, filename=filename, sha256=digest,
                               size_bytes=path.stat().st_size, created_at=now,
                               expires_at=now + timedelta(days=backend.settings.export_retention_days),
                               downloads=0)
     session.add(artefact)
+    event.listen(session, "after_commit", lambda _: publish(backend, filename), once=True)
+    event.listen(session, "after_rollback", lambda _: path.unlink(missing_ok=True), once=True)
     return artefact
+
+
+def partial_dir(backend: Backend) -> Path:
+    return backend.settings.export_dir / ".partial"
+
+
+def _private_file(path: Path):
+    """A new file only its owner can read, from the first byte on."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
+def publish(backend: Backend, filename: str) -> None:
+    """Move a committed export from .partial/ to where its download link finds it."""
+    source = partial_dir(backend) / filename
+    if source.exists():
+        source.replace(backend.settings.export_dir / filename)
+
+
+def recover_partial_files(backend: Backend, session: Session, older_than: timedelta) -> int:
+    """Housekeeping after a crash: publish partial files whose row committed, delete the rest."""
+    directory = partial_dir(backend)
+    if not directory.exists():
+        return 0
+    cutoff = backend.now().timestamp() - older_than.total_seconds()
+    handled = 0
+    for path in directory.iterdir():
+        if path.stat().st_mtime > cutoff:
+            continue  # an export being written right now
+        recorded = session.execute(select(ExportArtefact.id).where(
+            ExportArtefact.filename == path.name, ExportArtefact.purged_at.is_(None))).first()
+        if recorded:
+            publish(backend, path.name)
+        else:
+            path.unlink(missing_ok=True)
+        handled += 1
+    return handled
+
+
+def remove_files_of_requests(backend: Backend, request_ids: list[str]) -> int:
+    """Every export file (published or partial) of these requests, whatever the rows say."""
+    removed = 0
+    for directory in (backend.settings.export_dir, partial_dir(backend)):
+        if not directory.exists():
+            continue
+        for request_id in request_ids:
+            for path in directory.glob(f"{request_id}.*"):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def download_link(backend: Backend, artefact: ExportArtefact) -> dict | None:

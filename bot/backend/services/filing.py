@@ -16,13 +16,16 @@ from sqlalchemy import and_, bindparam, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.backend.config import CHANNELS, DELETABLE_CATEGORIES, EXPORT_CATEGORIES
+from bot.backend import security
+from bot.backend.config import (
+    AUTOMATIC_DELETION_CATEGORIES, CHANNELS, DELETABLE_CATEGORIES, EXPORT_CATEGORIES,
+)
 from bot.backend.errors import (
-    ChallengeLocked, IdempotencyKeyReused, PhoneNotRegistered, ValidationFailed,
+    ChallengeLocked, IdempotencyKeyReused, InvalidSubjectToken, PhoneNotRegistered, ValidationFailed,
 )
 from bot.backend.ids import new_request_id
 from bot.backend.models import App, PrivacyRequest, User, VerificationChallenge
-from bot.backend.services import identity, lifecycle
+from bot.backend.services import conversations, identity, lifecycle
 from bot.backend.services.audit import record
 from bot.backend.services.context import SERVICE, AppTerms, Backend
 from bot.backend.services.identity import Credentials, MAX_SENDS
@@ -91,12 +94,17 @@ def _reuse(backend: Backend, session: Session, existing: PrivacyRequest, app: Ap
 
 def file_request(backend: Backend, *, app_id: str, type_: str, categories: list | None,
                  channels: list | None, phone: str | None, idempotency_key: str,
-                 creds: Credentials) -> tuple[dict, bool]:
-    """File a request; returns its view and whether it was newly created."""
+                 creds: Credentials, require_verified: bool = False) -> tuple[dict, bool]:
+    """File a request; returns its view and whether it was newly created.
+
+    ``require_verified``: the caller has had the user enter a code already, so a subject that is
+    not proven by one (an identity that expired meanwhile) is refused and nothing is filed,
+    instead of filing a request that waits for another code."""
     categories, channels = normalize_scope(type_, categories, channels)
     for _ in range(3):
         try:
-            return _file_once(backend, app_id, type_, categories, channels, phone, idempotency_key, creds)
+            return _file_once(backend, app_id, type_, categories, channels, phone, idempotency_key, creds,
+                              require_verified)
         except _ConflictVanished:
             continue  # the request we collided with closed meanwhile: file again
     raise RuntimeError("filing kept colliding with requests that closed meanwhile")
@@ -109,7 +117,7 @@ class _ConflictVanished(Exception):
 _FILED_COLUMNS = [c for c in PrivacyRequest.__table__.columns if c.name in (
     "id", "app_id", "user_id", "type", "status", "categories", "channels", "idempotency_key",
     "fingerprint", "open_key", "created_at", "updated_at", "deadline_days", "deadline_working_days",
-    "deadline_is_default")]
+    "deadline_is_default", "needs_operator")]
 # INSERT … ON CONFLICT DO NOTHING: a duplicate (same idempotency key, or same open request, also
 # one being inserted concurrently) inserts nothing instead of failing the transaction. The same
 # SQL works on PostgreSQL and SQLite; written as text because SQLAlchemy 1.4 cannot cache the
@@ -121,10 +129,13 @@ _INSERT_IF_NEW = text(
 
 
 def _file_once(backend: Backend, app_id: str, type_: str, categories: list, channels: list,
-               phone: str | None, idempotency_key: str, creds: Credentials) -> tuple[dict, bool]:
+               phone: str | None, idempotency_key: str, creds: Credentials,
+               require_verified: bool) -> tuple[dict, bool]:
     with backend.transaction() as session:
         app = backend.app_terms(session, app_id)
         subject = identity.resolve_subject(backend, session, app.id, creds) if creds else None
+        if require_verified and not (subject and (subject.otp_verified or type_ == "unsubscribe")):
+            raise InvalidSubjectToken("身份验证已过期，请重新验证 (no verified identity for this request)")
         if subject is None:
             if phone is None:
                 raise ValidationFailed("需要用户身份：X-User-Token、X-Identity-Token、X-Wechat-Openid "
@@ -137,13 +148,15 @@ def _file_once(backend: Backend, app_id: str, type_: str, categories: list, chan
             [app.id, type_, categories, channels, who]).encode()).hexdigest()
         open_key = _open_key(who, type_, categories, channels)
         now = backend.now()
+        days, working_days, is_default = app.deadline_for(type_)
         values = dict(
             id=new_request_id(), app_id=app.id, user_id=subject.user.id if subject else None,
             type=type_, status="identity_unverified", categories=categories, channels=channels,
             idempotency_key=idempotency_key, fingerprint=fingerprint, open_key=open_key,
-            created_at=now, updated_at=now, deadline_days=app.deadline_days,
-            deadline_working_days=app.deadline_working_days,
-            deadline_is_default=app.deadline_is_default)
+            created_at=now, updated_at=now, deadline_days=days, deadline_working_days=working_days,
+            deadline_is_default=is_default,
+            needs_operator=any(c not in AUTOMATIC_DELETION_CATEGORIES for c in categories)
+            if type_ == "info_deletion" else False)
         inserted = session.execute(_INSERT_IF_NEW, values).rowcount
         if not inserted:
             existing = _find_existing(session, app.id, idempotency_key, fingerprint, open_key)
@@ -187,23 +200,36 @@ def _find_existing(session: Session, app_id: str, key: str, fingerprint: str,
 
 def start_verification(backend: Backend, *, app_id: str, phone: str | None,
                        creds: Credentials) -> dict:
-    """Send a code to the subject's bound phone, or to ``phone`` for an anonymous user."""
+    """Send a code to the named user's bound phone, or to ``phone`` (a user who gives one).
+
+    A phone that the conversation has already proven is not sent another code: the answer says
+    ``already_verified``. Any other phone gets a new challenge, even in a verified conversation —
+    a different phone is a different person until its code says otherwise."""
     with backend.transaction() as session:
         app = backend.app_terms(session, app_id)
-        if creds:
+        if phone is not None:
+            user, phone = None, identity.require_phone(phone)
+            proven = conversations.verified_phone_matches(backend, session, app.id,
+                                                          creds.conversation_id, phone)
+            if proven is not None:
+                return {"already_verified": True, "destination": security.mask_phone(phone)}
+        elif creds:
             user = identity.resolve_subject(backend, session, app.id, creds).user
             if not user.phone:
                 raise ValidationFailed("该账号未绑定手机号，无法发送验证码 (no bound phone)")
             phone = user.phone
         else:
-            user, phone = None, identity.require_phone(phone)
+            raise ValidationFailed("需要手机号 phone 或用户身份 (phone or subject required)", field="phone")
         challenge = identity.start_challenge(backend, session, app, phone, user=user,
                                              request_id=None, actor=SERVICE)
         return identity.challenge_view(challenge, backend.now())
 
 
-def check_code(backend: Backend, challenge_id: str, code: object) -> dict:
-    """Verify a code. On success: an identity token, and the linked request moves on."""
+def check_code(backend: Backend, challenge_id: str, code: object,
+               creds: Credentials = Credentials()) -> dict:
+    """Verify a code. On success the linked request moves on, and the user is proven: for the
+    conversation in ``creds`` (and its WeChat openid, bound to the user) if one is named,
+    otherwise by a short-lived identity token in the answer."""
     with backend.transaction() as session:
         challenge = identity.load_challenge(session, challenge_id)
         error = identity.verify_code(backend, session, challenge, code, SERVICE)
@@ -223,7 +249,7 @@ def check_code(backend: Backend, challenge_id: str, code: object) -> dict:
                     lifecycle.reject(backend, session, request, SERVICE,
                                      f"该手机号未注册{app.name}账号。")
             else:
-                result = {"verified": True, **identity.issue_identity(backend, user)}
+                result = {"verified": True, **_prove(backend, session, challenge, user, creds)}
                 if request is not None:
                     if waiting:
                         request = _verify_request(backend, session, request, user)
@@ -231,6 +257,20 @@ def check_code(backend: Backend, challenge_id: str, code: object) -> dict:
     if error is not None:
         raise error
     return result
+
+
+def _prove(backend: Backend, session: Session, challenge: VerificationChallenge, user: User,
+           creds: Credentials) -> dict:
+    if not creds.conversation_id:
+        return identity.issue_identity(backend, user)
+    conversations.bind_conversation(backend, session, app_id=user.app_id,
+                                    conversation_id=creds.conversation_id, user=user,
+                                    challenge_id=challenge.id, actor=SERVICE)
+    if creds.wechat_openid:
+        conversations.bind_wechat_openid(backend, session, app_id=user.app_id,
+                                         openid=creds.wechat_openid, user=user, actor=SERVICE)
+    return {"expires_in": int(conversations.VERIFIED_CONVERSATION_TTL.total_seconds()),
+            "destination": security.mask_phone(user.phone) if user.phone else None}
 
 
 def _verify_request(backend: Backend, session: Session, request: PrivacyRequest,

@@ -1,9 +1,15 @@
-"""Who the user is: host-app tokens, WeChat openids, one-time codes and identity tokens.
+"""Who the user is: host-app tokens, WeChat openids, verified conversations, one-time codes.
 
 A one-time code is 6 digits, stored only as an HMAC, valid 5 minutes, with 5 attempts; the fifth
-wrong attempt locks the challenge for good. A challenge may be resent 3 times, not within 60 s of
-the last send, and a phone receives at most ``codes_per_phone_per_hour`` codes an hour. Whether a
-phone number belongs to a user is only said after its code was verified.
+wrong attempt locks the challenge for good, and a resend keeps the count. Limits are per *phone*,
+across challenges and apps: at most ``codes_per_phone_per_hour`` codes an hour, and at most
+``MAX_WRONG_CODES_PER_HOUR`` / ``MAX_WRONG_CODES_PER_DAY`` wrong guesses — after that no new
+challenge starts and open ones are locked. Whether a phone belongs to a user is only said after
+its code was verified.
+
+A verified code proves the user for the conversation that asked (``ConversationIdentity``, see
+``bot.backend.services.conversations``) or, for API callers without a conversation, through a
+short-lived identity token.
 """
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.backend import security
@@ -22,12 +28,15 @@ from bot.backend.errors import (
 from bot.backend.models import App, IdentityBinding, User, VerificationChallenge
 from bot.backend.services.audit import record
 from bot.backend.services.context import Actor, AppTerms, Backend
+from bot.backend.services.conversations import verified_user_id
 from bot.backend.services.delivery import code_message
 
 CODE_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 MAX_SENDS = 4  # the first send and 3 resends
 RESEND_INTERVAL = timedelta(seconds=60)
+MAX_WRONG_CODES_PER_HOUR = 5
+MAX_WRONG_CODES_PER_DAY = 10
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,7 @@ class Subject:
 
     user: User
     otp_verified: bool
-    method: str  # user_token | identity_token | wechat_openid
+    method: str  # user_token | identity_token | wechat_openid | conversation
 
     @property
     def actor(self) -> Actor:
@@ -45,12 +54,19 @@ class Subject:
 
 @dataclass(frozen=True)
 class Credentials:
+    """What the caller (the service-token holder) says about the user behind a call.
+
+    ``conversation_id`` is the conversation the call is made for: the channel authenticated it,
+    and a code verified in it proves its user (``ConversationIdentity``) for a while.
+    """
+
     user_token: str | None = None
     identity_token: str | None = None
     wechat_openid: str | None = None
+    conversation_id: str | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.user_token or self.identity_token or self.wechat_openid)
+        return bool(self.user_token or self.identity_token or self.wechat_openid or self.conversation_id)
 
 
 def _active_user(session: Session, user_id: str | None, app_id: str) -> User | None:
@@ -68,37 +84,78 @@ def user_by_binding(session: Session, app_id: str, kind: str, value: str) -> Use
 
 
 def resolve_subject(backend: Backend, session: Session, app_id: str, creds: Credentials) -> Subject:
-    """The user behind the credentials; raises InvalidSubjectToken if they prove nobody."""
-    settings = backend.settings
+    """The user behind the credentials; raises InvalidSubjectToken if they prove nobody.
+
+    A host-app token or a bound openid names the user; a code verified in this conversation for
+    that same user makes the subject ``otp_verified``. Without either, the conversation's verified
+    identity alone names the user (an anonymous user who gave their phone and its code).
+    """
     if creds.identity_token:
-        try:
-            identity = security.verify_identity_token(creds.identity_token, app_id, settings.secret_key)
-        except security.TokenError as exc:
-            raise InvalidSubjectToken(str(exc)) from exc
-        user = _active_user(session, identity.user_id, app_id)
-        if user is None:
-            raise InvalidSubjectToken("身份令牌对应的用户不存在 (no such user)")
-        return Subject(user, otp_verified=True, method="identity_token")
+        return _identity_token_subject(backend, session, app_id, creds.identity_token)
+    proven_user_id = (verified_user_id(backend, session, app_id, creds.conversation_id)
+                      if creds.conversation_id else None)
+    named = _named_user(backend, session, app_id, creds)
+    if named is not None:
+        user, method = named
+        return Subject(user, otp_verified=proven_user_id == user.id, method=method)
+    if proven_user_id is not None:
+        user = _active_user(session, proven_user_id, app_id)
+        if user is not None:
+            return Subject(user, otp_verified=True, method="conversation")
+    if creds.wechat_openid:
+        raise InvalidSubjectToken("该微信用户未绑定账号 (openid not bound to an account)")
+    if creds.conversation_id:
+        raise InvalidSubjectToken("本会话尚未验证身份或验证已过期 (conversation not verified)")
+    raise InvalidSubjectToken("需要用户令牌、身份令牌或微信 openid (no subject credentials)")
+
+
+def optional_subject(backend: Backend, session: Session, app_id: str,
+                     creds: Credentials) -> Subject | None:
+    """The user if the credentials prove one, else None (tickets may be anonymous)."""
+    try:
+        return resolve_subject(backend, session, app_id, creds) if creds else None
+    except InvalidSubjectToken:
+        return None
+
+
+def _identity_token_subject(backend: Backend, session: Session, app_id: str, token: str) -> Subject:
+    try:
+        identity = security.verify_identity_token(token, app_id, backend.settings.secret_key)
+    except security.TokenError as exc:
+        raise InvalidSubjectToken(str(exc)) from exc
+    user = _active_user(session, identity.user_id, app_id)
+    if user is None:
+        raise InvalidSubjectToken("身份令牌对应的用户不存在 (no such user)")
+    return Subject(user, otp_verified=True, method="identity_token")
+
+
+def _named_user(backend: Backend, session: Session, app_id: str,
+                creds: Credentials) -> tuple[User, str] | None:
+    """The user a host-app token or a bound openid names (a bad token raises)."""
     if creds.user_token:
         try:
             host_user = security.verify_host_token(creds.user_token, app_id,
-                                                   settings.host_token_secret(app_id))
+                                                   backend.settings.host_token_secret(app_id))
         except security.TokenError as exc:
             raise InvalidSubjectToken(str(exc)) from exc
         user = user_by_binding(session, app_id, "app_user_id", host_user.app_user_id)
         if user is None:
             raise InvalidSubjectToken("用户令牌对应的用户不存在 (no such user)")
-        return Subject(user, otp_verified=False, method="user_token")
+        return user, "user_token"
     if creds.wechat_openid:
         user = user_by_binding(session, app_id, "wechat_openid", creds.wechat_openid)
-        if user is None:
-            raise InvalidSubjectToken("该微信用户未绑定账号 (openid not bound to an account)")
-        return Subject(user, otp_verified=False, method="wechat_openid")
-    raise InvalidSubjectToken("需要用户令牌、身份令牌或微信 openid (no subject credentials)")
+        return (user, "wechat_openid") if user is not None else None
+    return None
 
 
 def phone_hash(backend: Backend, app_id: str, phone: str) -> str:
+    """The phone within one app (what the app's records are looked up by)."""
     return security.keyed_hash(backend.settings.secret_key, "phone", app_id, phone)
+
+
+def phone_key(backend: Backend, phone: str) -> str:
+    """The phone across apps (what sending and guessing limits count by)."""
+    return security.keyed_hash(backend.settings.secret_key, "phone-any-app", phone)
 
 
 def require_phone(raw: object) -> str:
@@ -110,9 +167,14 @@ def require_phone(raw: object) -> str:
 
 
 # Prebuilt statements for the filing path (no per-call construction or cache-key generation).
+_SINCE = bindparam("since", type_=VerificationChallenge.last_sent_at.type)
 _CODES_SENT = select(func.coalesce(func.sum(VerificationChallenge.sends), 0)).where(
-    VerificationChallenge.phone_hash == bindparam("phone_hash"),
-    VerificationChallenge.last_sent_at >= bindparam("since", type_=VerificationChallenge.last_sent_at.type))
+    VerificationChallenge.phone_key == bindparam("phone_key"), VerificationChallenge.last_sent_at >= _SINCE)
+# wrong guesses: every attempt except the one that verified
+_WRONG_GUESSES = select(func.coalesce(func.sum(
+    VerificationChallenge.attempts - case((VerificationChallenge.status == "verified", 1), else_=0)), 0)).where(
+    VerificationChallenge.phone_key == bindparam("phone_key"),
+    VerificationChallenge.created_at >= bindparam("since", type_=VerificationChallenge.created_at.type))
 _SENT_AND_OWNER = select(
     _CODES_SENT.scalar_subquery().label("sent"),
     select(User.id).where(User.app_id == bindparam("app_id"), User.phone == bindparam("phone"),
@@ -124,11 +186,27 @@ def _rate_error() -> RateLimited:
     return RateLimited("该手机号获取验证码过于频繁，请一小时后再试 (too many codes for this phone)")
 
 
-def _check_phone_rate(backend: Backend, session: Session, hashed: str) -> None:
+def _guess_error() -> RateLimited:
+    return RateLimited("该手机号验证码错误次数过多，请稍后再试 (too many wrong codes for this phone)")
+
+
+def _check_phone_rate(backend: Backend, session: Session, key: str) -> None:
     since = backend.now() - timedelta(hours=1)
-    if session.execute(_CODES_SENT, {"phone_hash": hashed, "since": since}).scalar_one() \
+    if session.execute(_CODES_SENT, {"phone_key": key, "since": since}).scalar_one() \
             >= backend.codes_per_phone_per_hour:
         raise _rate_error()
+
+
+def guesses_exhausted(backend: Backend, session: Session, key: str | None) -> bool:
+    """Whether the phone has used up its wrong guesses for the hour or the day."""
+    if key is None:
+        return False
+    now = backend.now()
+    for window, limit in ((timedelta(hours=1), MAX_WRONG_CODES_PER_HOUR),
+                          (timedelta(days=1), MAX_WRONG_CODES_PER_DAY)):
+        if session.execute(_WRONG_GUESSES, {"phone_key": key, "since": now - window}).scalar_one() >= limit:
+            return True
+    return False
 
 
 def _new_code(backend: Backend, challenge_id: str) -> tuple[str, str]:
@@ -149,18 +227,20 @@ def start_challenge(backend: Backend, session: Session, app: App | AppTerms, pho
     """Send a code to ``phone``. ``user`` is who owns the phone in this app, if anyone (kept secret).
 
     Written with Core statements (it is on the filing path); returns a transient object for views."""
-    hashed = phone_hash(backend, app.id, phone)
+    hashed, key = phone_hash(backend, app.id, phone), phone_key(backend, phone)
     now = backend.now()
     sent, owner = session.execute(_SENT_AND_OWNER, {
-        "phone_hash": hashed, "since": now - timedelta(hours=1), "app_id": app.id,
+        "phone_key": key, "since": now - timedelta(hours=1), "app_id": app.id,
         "phone": phone}).one()
     if sent >= backend.codes_per_phone_per_hour:
         raise _rate_error()
+    if guesses_exhausted(backend, session, key):
+        raise _guess_error()
     challenge_id = "VC" + secrets.token_urlsafe(18)
     code, code_hash = _new_code(backend, challenge_id)
     values = dict(
         id=challenge_id, app_id=app.id, request_id=request_id, user_id=user.id if user else owner,
-        phone_hash=hashed, phone_encrypted=security.encrypt(backend.settings.secret_key, phone),
+        phone_hash=hashed, phone_key=key, phone_encrypted=security.encrypt(backend.settings.secret_key, phone),
         destination_masked=security.mask_phone(phone), status="active", attempts=0,
         max_attempts=MAX_ATTEMPTS, sends=1, created_at=now, last_sent_at=now, expires_at=now + CODE_TTL,
         code_hash=code_hash)
@@ -208,13 +288,15 @@ def resend(backend: Backend, challenge_id: str, actor: Actor) -> dict:
         if wait.total_seconds() > 0:
             raise RateLimited("请稍后再获取验证码 (resend too soon)",
                               retry_after_seconds=int(wait.total_seconds()) + 1)
-        _check_phone_rate(backend, session, challenge.phone_hash)
+        if challenge.phone_key:
+            _check_phone_rate(backend, session, challenge.phone_key)
+            if guesses_exhausted(backend, session, challenge.phone_key):
+                raise _guess_error()
         phone = security.decrypt(backend.settings.secret_key, challenge.phone_encrypted or "")
         if phone is None:
             raise ChallengeUsed("该验证已结束 (challenge closed)")
         app = session.get(App, challenge.app_id)
-        challenge.sends += 1
-        challenge.attempts = 0
+        challenge.sends += 1  # attempts carry over: a resend is not a fresh set of guesses
         challenge.last_sent_at = now
         challenge.expires_at = now + CODE_TTL
         code, challenge.code_hash = _new_code(backend, challenge.id)
@@ -239,6 +321,8 @@ def verify_code(backend: Backend, session: Session, challenge: VerificationChall
     if challenge.expires_at <= now:
         return CodeExpired("验证码已过期，请重新获取 (code expired)",
                            resends_left=max(MAX_SENDS - challenge.sends, 0))
+    if guesses_exhausted(backend, session, challenge.phone_key):
+        return _lock(session, challenge, actor, now)
     challenge.attempts += 1
     expected = challenge.code_hash
     given = security.keyed_hash(backend.settings.secret_key, "code", challenge.id, code)
@@ -250,14 +334,17 @@ def verify_code(backend: Backend, session: Session, challenge: VerificationChall
         return None
     left = challenge.max_attempts - challenge.attempts
     if left <= 0:
-        challenge.status, challenge.phone_encrypted = "locked", None
-        record(session, entity_type="challenge", entity_id=challenge.id, action="challenge.locked",
-               actor=actor, at=now, from_status="active", to_status="locked",
-               attempts=challenge.attempts)
-        return ChallengeLocked("验证码错误次数过多，本次验证已锁定 (challenge locked)")
+        return _lock(session, challenge, actor, now)
     record(session, entity_type="challenge", entity_id=challenge.id, action="challenge.failed_attempt",
            actor=actor, at=now, attempts=challenge.attempts)
     return InvalidCode(left)
+
+
+def _lock(session: Session, challenge: VerificationChallenge, actor: Actor, now) -> ChallengeLocked:
+    challenge.status, challenge.phone_encrypted = "locked", None
+    record(session, entity_type="challenge", entity_id=challenge.id, action="challenge.locked",
+           actor=actor, at=now, from_status="active", to_status="locked", attempts=challenge.attempts)
+    return ChallengeLocked("验证码错误次数过多，本次验证已锁定 (challenge locked)")
 
 
 def issue_identity(backend: Backend, user: User) -> dict:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.contract import RequestStatus
 from bot.backend.deadlines import due_date, local_date
 from bot.backend.errors import InvalidTransition, ValidationFailed
 from bot.backend.models import CLOSED_STATUSES, App, IdentityBinding, PrivacyRequest, User
@@ -27,10 +28,7 @@ ALLOWED = {
     "pending": {"in_progress", "completed", "rejected", "cancelled"},
     "in_progress": {"completed", "rejected", "cancelled"},
 }
-STATUS_LABELS = {
-    "identity_unverified": "待验证身份", "pending": "待处理", "in_progress": "处理中",
-    "completed": "已完成", "rejected": "已驳回", "cancelled": "已撤销",
-}
+STATUS_LABELS = RequestStatus.labels()
 MAX_REASON_LENGTH = 500
 
 
@@ -123,7 +121,9 @@ def execute(backend: Backend, session: Session, request: PrivacyRequest, actor: 
     app = session.get(App, request.app_id)
     if request.type == "info_deletion":
         counts = execution.delete_categories(session, user, list(request.categories), now)
-        transition(backend, session, request, "completed", actor, deleted=counts)
+        by_operator = [c for c in request.categories if c not in counts]
+        transition(backend, session, request, "completed", actor, deleted=counts,
+                   **({"carried_out_by_operator": by_operator} if by_operator else {}))
     elif request.type == "account_deletion":
         app_user_id = session.execute(select(IdentityBinding.value).where(
             IdentityBinding.user_id == user.id, IdentityBinding.kind == "app_user_id")).scalars().first()

@@ -16,7 +16,9 @@ INCIDENT_KINDS = ("data_leak", "account_takeover", "scam_contact", "other")
 
 
 def _subject_user_id(backend: Backend, session, app_id: str, creds: Credentials) -> str | None:
-    return identity.resolve_subject(backend, session, app_id, creds).user.id if creds else None
+    """The user the ticket is about, when the credentials prove one (anonymous tickets are fine)."""
+    subject = identity.optional_subject(backend, session, app_id, creds)
+    return subject.user.id if subject else None
 
 
 def create_handoff(backend: Backend, *, app_id: str, conversation_id: str, reason: str,
