@@ -1,8 +1,14 @@
 """What the actions read from Rasa's tracker, and the services they call.
 
 Every message carries the conversation's app, platform and (for an authenticated user) the host
-app's user token in its metadata (``bot.channels.app_chat``). The token is never kept in a slot:
-stored history is redacted, so it is read from the current message only.
+app's user token in its metadata (``bot.channels.app_chat``), or the WeChat openid its channel
+proved (``bot.channels.wechat``). The token is never kept in a slot: stored history is redacted,
+so it is read from the current message only.
+
+Who the user is, as far as a one-time code proved it, is never in the tracker either: the backend
+keeps it for the conversation (the sender id, which the channel authenticated), and every call
+names the conversation. The ``identity_verified`` slot only lets the forms skip asking again; the
+backend decides (``require_verified``).
 """
 from __future__ import annotations
 
@@ -54,17 +60,26 @@ def user_token(tracker: Tracker) -> Optional[str]:
     return token if isinstance(token, str) and token and token != "[redacted]" else None
 
 
+def wechat_openid(tracker: Tracker) -> Optional[str]:
+    openid = message_metadata(tracker).get("wechat_openid")
+    return openid if isinstance(openid, str) and openid else None
+
+
 def is_authenticated(tracker: Tracker) -> bool:
+    """The host app signed who the user is (a WeChat openid alone does not: it needs a code once)."""
     return user_token(tracker) is not None
 
 
-def subject(tracker: Tracker) -> Optional[Subject]:
-    """Who the user has proven to be: the host app's token, or a verified code."""
-    token = user_token(tracker)
-    if token:
-        return Subject(user_token=token)
-    identity = tracker.get_slot("identity_token")
-    return Subject(identity_token=identity) if identity else None
+def subject(tracker: Tracker) -> Subject:
+    """Everything that may prove the user: the host app's token or WeChat's openid from the
+    current message, and the conversation a code may have proven (resolved by the backend)."""
+    return Subject(user_token=user_token(tracker), wechat_openid=wechat_openid(tracker),
+                   conversation_id=tracker.sender_id)
+
+
+def identity_verified(tracker: Tracker) -> bool:
+    """Whether a code proved the user in this conversation (the backend has the final say)."""
+    return bool(tracker.get_slot("identity_verified"))
 
 
 def entity_values(tracker: Tracker, entity: str) -> Tuple[str, ...]:

@@ -1,7 +1,12 @@
-"""Handing over to a human agent: a ticket with a masked summary, then the bot pauses."""
+"""Handing over to a human agent: a ticket with a masked summary, then the bot pauses.
+
+Besides the words for the user, the handoff is announced to the channel as a custom message
+``{"handoff": {"ticket": id, "reason": reason}}``: a channel with its own agent tools (WeChat's
+``transfer_customer_service``) hands the user over there.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
@@ -17,7 +22,7 @@ from actions.context import (
     latest_text,
     subject,
 )
-from bot.backend.client import BackendClientError, InvalidSubject, Subject
+from bot.backend.client import BackendClientError
 from bot.dialogue import handoff as wording
 from bot.dialogue.requests import open_requests
 from bot.knowledge import UnknownApp
@@ -35,23 +40,19 @@ def conversation_turns(tracker: Tracker) -> List[wording.Turn]:
     return turns
 
 
-async def _open_request_ids(tracker: Tracker, who: Optional[Subject]) -> List[str]:
-    if who is None:
-        return []
+async def _open_request_ids(tracker: Tracker) -> List[str]:
+    """The user's open requests, if the conversation proves who the user is."""
     try:
-        requests = await call_backend(backend().list_requests, app_id(tracker), who)
-    except BackendClientError:
+        requests = await call_backend(backend().list_requests, app_id(tracker), subject(tracker))
+    except BackendClientError:  # nobody proven (yet), or the backend is down: no list
         return []
     return [r.id for r in open_requests(requests)]
 
 
-async def _with_subject_fallback(function, tracker: Tracker, **kwargs) -> Dict[str, Any]:
-    """Calls the backend as the user if known; an expired identity still gets the ticket filed."""
-    who = subject(tracker)
-    try:
-        return await call_backend(function, app_id(tracker), tracker.sender_id, subject=who, **kwargs)
-    except InvalidSubject:
-        return await call_backend(function, app_id(tracker), tracker.sender_id, subject=None, **kwargs)
+async def _for_this_user(function, tracker: Tracker, **kwargs) -> Dict[str, Any]:
+    """A ticket about this conversation; the backend ties it to the user if anything proves one."""
+    return await call_backend(function, app_id(tracker), tracker.sender_id, subject=subject(tracker),
+                              **kwargs)
 
 
 async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -63,14 +64,14 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker,
         app_name = "未知应用"
     summary = wording.conversation_summary(
         app_name, reason, conversation_turns(tracker),
-        await _open_request_ids(tracker, subject(tracker)),
+        await _open_request_ids(tracker),
     )
     try:
-        ticket = await _with_subject_fallback(backend().create_handoff, tracker, reason=reason,
-                                              summary=summary)
+        ticket = await _for_this_user(backend().create_handoff, tracker, reason=reason, summary=summary)
     except (BackendClientError, NoAppConfigured):
         dispatcher.utter_message(text=wording.handoff_unavailable())
         return []
+    dispatcher.utter_message(json_message={"handoff": {"ticket": ticket.get("id"), "reason": reason}})
     if reason == "incident":
         return [SlotSet("handoff_ticket", ticket.get("id")), ConversationPaused()]
     dispatcher.utter_message(text=wording.handoff_message(ticket.get("id")))
@@ -98,8 +99,8 @@ class ActionReportIncident(Action):
         text = latest_text(tracker)
         kind = wording.incident_kind(text)
         try:
-            incident = await _with_subject_fallback(backend().report_incident, tracker, kind=kind,
-                                                    description=mask(text))
+            incident = await _for_this_user(backend().report_incident, tracker, kind=kind,
+                                            description=mask(text))
         except (BackendClientError, NoAppConfigured):
             dispatcher.utter_message(text=wording.handoff_unavailable())
             return []

@@ -13,13 +13,14 @@ from actions.context import (
     app_id,
     backend,
     call_backend,
+    identity_verified,
     is_authenticated,
     knowledge,
     say,
     subject,
 )
 from actions.identity import IDENTITY_FLOW_SLOTS, IdentitySlots, send_code_to_bound_phone
-from bot.backend.client import BackendClientError, InvalidSubject, ValidationError
+from bot.backend.client import BackendClientError, InvalidSubject, Unavailable, ValidationError
 from bot.dialogue import requests as flow
 from bot.dialogue.vocabulary import CHANNEL_LABELS, DATA_CATEGORY_LABELS, REQUEST_INTENTS
 
@@ -30,10 +31,6 @@ FLOW_SLOTS = IDENTITY_FLOW_SLOTS + ("request_type", "data_category", "channel", 
 
 def reset_flow() -> List[Dict[Text, Any]]:
     return [SlotSet(slot, None) for slot in FLOW_SLOTS]
-
-
-def _verified(tracker: Tracker) -> bool:
-    return tracker.get_slot("verification_code") == "verified"
 
 
 class ValidateRequestForm(IdentitySlots, FormValidationAction):
@@ -54,7 +51,7 @@ class ValidateRequestForm(IdentitySlots, FormValidationAction):
         return flow.request_steps(
             tracker.get_slot("request_type") or "account_deletion",
             authenticated=is_authenticated(tracker),
-            verified=_verified(tracker),
+            verified=identity_verified(tracker),
             confirmed=bool(tracker.get_slot("request_confirmed")),
         )
 
@@ -74,7 +71,7 @@ class ValidateRequestForm(IdentitySlots, FormValidationAction):
             return {"request_confirmed": None}
         request_type = tracker.get_slot("request_type")
         authenticated = is_authenticated(tracker)
-        if authenticated and flow.needs_code(request_type, authenticated) and not _verified(tracker):
+        if authenticated and flow.needs_code(request_type, authenticated) and not identity_verified(tracker):
             return {"request_confirmed": True, **await send_code_to_bound_phone(dispatcher, tracker)}
         return {"request_confirmed": True}
 
@@ -128,27 +125,27 @@ class ActionSubmitRequest(Action):
             dispatcher.utter_message(text=await self._file(tracker))
         except InvalidSubject:
             dispatcher.utter_message(text=flow.identity_expired())
-            return reset_flow() + [SlotSet("identity_token", None)]
+            return reset_flow() + [SlotSet("identity_verified", False)]
         return reset_flow()
 
     async def _file(self, tracker: Tracker) -> str:
         """Files the request; what to tell the user (raises InvalidSubject: verify again)."""
-        who = subject(tracker)
-        if who is None:
-            raise InvalidSubject("no verified identity in this conversation")
         request_type = tracker.get_slot("request_type")
         try:
             filed = await call_backend(
-                backend().file_request, app_id(tracker), request_type, subject=who,
+                backend().file_request, app_id(tracker), request_type, subject=subject(tracker),
                 categories=_list_or_none(tracker, "data_category", request_type == "info_deletion"),
                 channels=_list_or_none(tracker, "channel", request_type == "unsubscribe"),
                 idempotency_key=tracker.get_slot("request_key"),
+                require_verified=flow.needs_code(request_type, is_authenticated(tracker)),
             )
         except InvalidSubject:
             raise  # the caller asks the user to verify again
         except ValidationError as error:
             return f"申请未能提交：{error.message}"
-        except BackendClientError:  # unavailable, or a refusal the user cannot fix here
+        except Unavailable as error:  # a timeout may have filed it: say so rather than "not filed"
+            return flow.filing_unconfirmed() if error.maybe_done else flow.backend_unavailable()
+        except BackendClientError:  # a refusal the user cannot fix here
             return flow.backend_unavailable()
         return flow.filed_request(filed.request, filed.created)
 

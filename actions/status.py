@@ -10,7 +10,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import app_id, backend, call_backend, entity_values, is_authenticated, subject
+from actions.context import (
+    app_id,
+    backend,
+    call_backend,
+    entity_values,
+    identity_verified,
+    is_authenticated,
+    subject,
+)
 from actions.identity import IDENTITY_FLOW_SLOTS, IdentitySlots
 from bot.backend.client import BackendClientError, Conflict, InvalidSubject, NotFound
 from bot.dialogue import requests as flow
@@ -30,9 +38,8 @@ class _IdentityForm(IdentitySlots, FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         if tracker.get_slot("flow_failed"):
             return []
-        verified = bool(tracker.get_slot("identity_token")) or \
-            tracker.get_slot("verification_code") == "verified"
-        return flow.identity_steps(authenticated=is_authenticated(tracker), verified=verified)
+        return flow.identity_steps(authenticated=is_authenticated(tracker),
+                                   verified=identity_verified(tracker))
 
 
 class ValidateStatusForm(_IdentityForm):
@@ -66,9 +73,6 @@ class ActionCheckRequestStatus(Action):
         if tracker.get_slot("flow_failed"):
             return events
         who, request_id = subject(tracker), _request_id(tracker)
-        if who is None:
-            dispatcher.utter_message(text=flow.identity_expired())
-            return events
         client = backend()
         try:
             if request_id:
@@ -81,7 +85,7 @@ class ActionCheckRequestStatus(Action):
             dispatcher.utter_message(text=flow.request_not_found(request_id))
         except InvalidSubject:
             dispatcher.utter_message(text=flow.identity_expired())
-            events.append(SlotSet("identity_token", None))
+            events.append(SlotSet("identity_verified", False))
         except BackendClientError:
             dispatcher.utter_message(text=flow.lookup_unavailable())
         return events
@@ -99,9 +103,6 @@ class ActionCancelRequest(Action):
         if tracker.get_slot("flow_failed"):
             return events
         who = subject(tracker)
-        if who is None:
-            dispatcher.utter_message(text=flow.identity_expired())
-            return events
         client, app = backend(), app_id(tracker)
         try:
             requests = await call_backend(client.list_requests, app, who)
@@ -120,7 +121,7 @@ class ActionCancelRequest(Action):
             text = flow.nothing_to_cancel()
         except InvalidSubject:
             text = flow.identity_expired()
-            events.append(SlotSet("identity_token", None))
+            events.append(SlotSet("identity_verified", False))
         except BackendClientError:
             text = flow.lookup_unavailable()
         dispatcher.utter_message(text=text)

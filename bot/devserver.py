@@ -43,10 +43,13 @@ class LocalStack:
                  model: Path = MODEL) -> None:
         self.ports, self.var_dir, self.model = ports, var_dir, model
         self.logs = var_dir / "logs"
-        self.auth_token = self._rasa_auth_token()
+        self.auth_token = self._secret("RASA_AUTH_TOKEN", "rasa_auth_token")
         self.environment = {
             **os.environ, "RASA_TELEMETRY_ENABLED": "false",
             "PRIVACY_ENV": os.environ.get("PRIVACY_ENV", "dev"),
+            # shared secrets between our own processes (every listener answers only its callers)
+            "ACTION_SERVER_TOKEN": self._secret("ACTION_SERVER_TOKEN", "action_server_token"),
+            "APP_CHAT_SECRET": self._secret("APP_CHAT_SECRET", "app_chat_secret"),
             "BACKEND_VAR_DIR": str(var_dir / "backend"),
             "BACKEND_URL": f"http://127.0.0.1:{ports['backend']}",
             "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
@@ -64,12 +67,30 @@ class LocalStack:
         self.services = self._services()
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         for service in self.services:
-            log = open(self.logs / f"{service.name}.log", "ab")
-            service.process = subprocess.Popen(service.command, cwd=REPO, env=self.environment,
-                                               stdout=log, stderr=subprocess.STDOUT,
-                                               start_new_session=True)
+            self._launch(service)
         for service in self.services:
             self._wait_until_healthy(service, deadline)
+
+    def _launch(self, service: Service) -> None:
+        log = open(self.logs / f"{service.name}.log", "ab")
+        service.process = subprocess.Popen(service.command, cwd=REPO, env=self.environment,
+                                           stdout=log, stderr=subprocess.STDOUT,
+                                           start_new_session=True)
+
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def kill(self, name: str, signum: int = signal.SIGKILL) -> None:
+        """Stop one process abruptly (fault tests), leaving the others running."""
+        process = self.service(name).process
+        os.killpg(process.pid, signum)
+        process.wait(timeout=30)
+
+    def restart(self, name: str) -> None:
+        """Start a stopped process again and wait until it answers."""
+        service = self.service(name)
+        self._launch(service)
+        self._wait_until_healthy(service, time.monotonic() + STARTUP_TIMEOUT_SECONDS)
 
     def stop(self) -> None:
         for service in reversed(self.services):
@@ -106,16 +127,17 @@ class LocalStack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def _rasa_auth_token(self) -> str:
-        """RASA_AUTH_TOKEN, or one generated once and kept in the state directory."""
-        token = os.environ.get("RASA_AUTH_TOKEN")
-        if token:
-            return token
-        path = self.var_dir / "rasa_auth_token"
+    def _secret(self, variable: str, filename: str) -> str:
+        """The variable's value, or a secret generated once and kept (0600) in the state directory."""
+        value = os.environ.get(variable)
+        if value:
+            return value
+        path = self.var_dir / filename
         if not path.exists():
             self.var_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(24))
-            path.chmod(0o600)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
         return path.read_text().strip()
 
     def _endpoints_file(self) -> Path:
@@ -137,10 +159,11 @@ class LocalStack:
             Service("backend", [python, "-m", "bot.backend", "serve", "--port", str(port["backend"])],
                     f"{self.url('backend')}/health"),
             Service("worker", [python, "-m", "bot.backend", "worker"], ""),
-            # the same server as `rasa run actions`, without importing Rasa and TensorFlow
-            Service("actions", [python, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(port["actions"])], f"{self.url('actions')}/health"),
-            Service("rasa", [rasa, "run", "--model", str(self.model), "--port", str(port["rasa"]),
+            # rasa-sdk's server (as `rasa run actions`) on loopback, answering only the Rasa server
+            Service("actions", [python, "-m", "bot.action_server", "--port", str(port["actions"])],
+                    f"{self.url('actions')}/health"),
+            Service("rasa", [rasa, "run", "--model", str(self.model), "--interface", "127.0.0.1",
+                             "--port", str(port["rasa"]),
                              "--enable-api", "--auth-token", self.auth_token,
                              "--credentials", "credentials.yml", "--endpoints", str(self._endpoints_file())],
                     f"{self.url('rasa')}/"),

@@ -1,7 +1,8 @@
 """The identifiers users type — phone numbers, verification codes, request ids — in one form.
 
-Users write 139 0000 1234, +86-13900001234 or pr-7k3m9q2xhd; the backend, the dialogue and the
-NLU all compare these in the canonical form produced here.
+Users write 139 0000 1234, +86-13900001234, １３９… (full-width) or pr-7k3m9q2xhd; the channel,
+NLU, dialogue, actions and backend all compare these in the canonical form produced here, and
+nowhere else: there is one normaliser of each.
 """
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ PHONE_PATTERN = r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-
 CODE_PATTERN = r"(?<![0-9A-Za-z-])[0-9]{6}(?![0-9])"
 REQUEST_ID_PATTERN = r"(?<![0-9A-Za-z])[Pp][Rr]-?[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{10}(?![0-9A-Za-z])"
 
-_PHONE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_PHONE_RE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
 _CODE_RE = re.compile(r"^\d{6}$")
-_REQUEST_ID_RE = re.compile(rf"^PR-?([{REQUEST_ID_ALPHABET}]{{{REQUEST_ID_LENGTH}}})$")
+# what users mistype for Crockford's digits: I and L are 1, O is 0
+_CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
 def _compact(text: str) -> str:
@@ -41,10 +43,22 @@ def normalise_code(text: str) -> Optional[str]:
     return code if _CODE_RE.match(code) else None
 
 
+def normalise_public_id(text: str, prefix: str) -> Optional[str]:
+    """A public id as ``<PREFIX>-XXXXXXXXXX`` (upper case; I/L read as 1 and O as 0; the dash,
+    spaces and underscores optional), or None if ``text`` is not one."""
+    compact = re.sub(r"[\s_]", "", to_halfwidth(str(text))).upper()
+    if not compact.startswith(prefix):
+        return None
+    body = compact[len(prefix):]
+    body = (body[1:] if body.startswith("-") else body).translate(_CONFUSABLE)
+    if len(body) != REQUEST_ID_LENGTH or any(c not in REQUEST_ID_ALPHABET for c in body):
+        return None
+    return f"{prefix}-{body}"
+
+
 def normalise_request_id(text: str) -> Optional[str]:
-    """A request id as ``PR-XXXXXXXXXX`` (upper case), or None if ``text`` is not one."""
-    match = _REQUEST_ID_RE.match(to_halfwidth(text).strip().upper())
-    return f"{REQUEST_ID_PREFIX}{match.group(1)}" if match else None
+    """A request id as ``PR-XXXXXXXXXX``, or None if ``text`` is not one."""
+    return normalise_public_id(text, REQUEST_ID_PREFIX.rstrip("-"))
 
 
 def find_phone(text: str) -> Optional[str]:

@@ -17,7 +17,9 @@ def test_non_mobile_numbers_are_rejected(typed):
 def test_request_ids_are_upper_case_with_prefix():
     assert normalise_request_id("pr-7k3m9q2xhd") == "PR-7K3M9Q2XHD"
     assert normalise_request_id("PR7K3M9Q2XHD") == "PR-7K3M9Q2XHD"
-    assert normalise_request_id("PR-7K3M9Q2XHI") is None  # I is not in Crockford base32
+    assert normalise_request_id("PR-7K3M9Q2XHI") == "PR-7K3M9Q2XH1"  # I, L are read as 1 and O as 0
+    assert normalise_request_id("PR-7K3M9Q2XHU") is None  # U is not in Crockford base32
+    assert normalise_request_id("ＰＲ－７Ｋ３Ｍ９Ｑ２ＸＨＤ") == "PR-7K3M9Q2XHD"  # full-width, as the backend reads it
 
 
 def test_codes_are_exactly_six_digits():

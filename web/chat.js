@@ -1,10 +1,18 @@
 // The local chat page: pick an app, a demo user (or stay anonymous) and a platform, then chat.
 // Every request goes to the page's own server, which forwards it to Rasa and the backend.
+// A conversation is started by the server, which returns its id and the token that proves it.
 const $ = (id) => document.getElementById(id);
-let senderId = newSenderId();
+let conversation = null;
 
-function newSenderId() {
-  return "web-" + Math.random().toString(36).slice(2, 12);
+async function startConversation() {
+  const response = await fetch("/api/conversations", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ app: $("app").value }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.message || "无法开始会话");
+  return body;
 }
 
 function append(kind, text) {
@@ -42,17 +50,21 @@ async function send(text, payload) {
   $("status").textContent = "";
   $("send").disabled = true;
   try {
+    if (!conversation) conversation = await startConversation();
     const response = await fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: senderId, message: payload || text, metadata: metadata() }),
+      body: JSON.stringify({
+        sender: conversation.sender, conversation_token: conversation.conversation_token,
+        message: payload || text, metadata: metadata(),
+      }),
     });
     const body = await response.json();
     if (!response.ok) {
+      if (body.error === "invalid_conversation") conversation = null;  // expired: the next send starts anew
       $("status").textContent = body.message || "发送失败，请稍后再试。";
       return;
     }
-    if (body.length === 0) append("system", "（已转接人工客服，请稍候）");
     for (const message of body) {
       if (message.text) append("bot", message.text);
       if (message.buttons) showButtons(message.buttons);
@@ -89,7 +101,7 @@ async function loadUsers() {
 }
 
 function restart() {
-  senderId = newSenderId();
+  conversation = null;
   $("log").replaceChildren();
   showButtons([]);
   append("system", "新会话已开始：" + $("app").selectedOptions[0].text);

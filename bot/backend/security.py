@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -19,27 +18,14 @@ from dataclasses import dataclass
 import jwt
 from cryptography.fernet import Fernet, InvalidToken
 
+from bot.identifiers import mask_phone  # noqa: F401 (the one masking of phones, re-exported)
+
 IDENTITY_ISSUER = "privacy-backend"
 IDENTITY_TOKEN_TTL_SECONDS = 15 * 60
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 class TokenError(ValueError):
     """A token is malformed, forged, expired or for another app."""
-
-
-def normalize_phone(raw: str) -> str | None:
-    """Mainland mobile number in canonical 11-digit form, or None."""
-    digits = re.sub(r"[\s\-()]", "", str(raw))
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    return digits if _PHONE_RE.match(digits) else None
-
-
-def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:]
 
 
 def keyed_hash(secret: str, *parts: str) -> str:

@@ -1,15 +1,15 @@
 """Rasa input channels: how users' messages reach the assistant.
 
-- ``app_chat`` — in-app online customer service (the chat page and host apps), REST-shaped.
+- ``app_chat`` — in-app online customer service (the chat page and host apps), REST-shaped, in
+  conversations the server starts (``conversations``);
+- ``wechat`` — WeChat mini-program customer-service messages.
 
-Channels validate and route (which app a conversation belongs to, which platform it runs on);
-they never decide what to answer.
-
-Loading this package in the Rasa server also installs ``action_response``: action-server
-responses validated with a schema compiled once (a 65% CPU saving per turn).
+Channels authenticate and route (which conversation, which app, which platform); they never
+decide what to answer. ``choices`` says what typed text may stand for (an offered button, never
+a raw ``/intent`` command). Loading this package in the Rasa server installs ``rasa_patches``.
 """
-from bot.channels import action_response
+from bot.channels import rasa_patches
 from bot.redaction import install_log_masking
 
-action_response.install()
+rasa_patches.install()
 install_log_masking()

@@ -1,18 +1,25 @@
 """In-app online customer service: the REST channel the chat page (and host apps) talk to.
 
-Shaped like Rasa's ``rasa/core/channels/rest.py`` — ``POST /webhooks/app_chat/webhook`` with
-``{"sender": ..., "message": ..., "metadata": {...}}`` answers with the bot's messages — but it
-checks every request before anything reaches the assistant:
+Shaped like Rasa's ``rasa/core/channels/rest.py``, in conversations the server starts:
 
-* ``sender``: 1–128 characters of ``[A-Za-z0-9_.:-]``;
-* ``message``: a non-empty string of at most ``max_message_chars`` characters;
+* ``POST /webhooks/app_chat/conversations`` ``{"app": ID}`` → ``201 {"sender", "conversation_token",
+  "expires_at"}``: a conversation id the client cannot choose and the secret that proves it
+  (``bot.channels.conversations``);
+* ``POST /webhooks/app_chat/webhook`` ``{"sender", "conversation_token", "message", "metadata"}``
+  answers with the bot's messages.
+
+Every request is checked before anything reaches the assistant:
+
+* ``sender`` and ``conversation_token``: a conversation this server started, for this app;
+* ``message``: 1–``max_message_chars`` characters of valid Unicode, no control characters;
 * ``metadata.app``: a known app id (or the configured default app); another app's answers are
-  never given for an unknown id;
-* ``metadata.platform``: one of the knowledge base's platforms (default ``app``);
-* ``metadata.user_token``: optional, the host app's signed token for an authenticated user.
+  never given for an unknown id, and the error does not list the apps;
+* ``metadata.platform``: one of the contract's platforms (default ``app``);
+* ``metadata.user_token``: optional, the host app's signed token for an authenticated user (the
+  backend verifies it; it is never stored).
 
 A rejected request answers 4xx with a JSON ``error`` code and a Chinese ``message``, and changes
-nothing. Message text is never logged.
+nothing. Message text and tokens are never logged.
 """
 from __future__ import annotations
 
@@ -21,21 +28,28 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import conversations
+from bot.contract import CONVERSATION_ID_PATTERN, Platform
 from bot.knowledge import list_apps
 
 logger = logging.getLogger(__name__)
 
-PLATFORMS = ("app", "ios", "android", "pc", "h5", "miniprogram")
+PLATFORMS = Platform.values()
 DEFAULT_MAX_MESSAGE_CHARS = 500
 MAX_TOKEN_CHARS = 4096
-_SENDER_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
+MAX_BODY_BYTES = 16 * 1024
+_SENDER_RE = re.compile(rf"{CONVERSATION_ID_PATTERN}")
+# C0 controls other than tab and newlines, DEL, and lone surrogates (not valid Unicode text)
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+WAITING_FOR_AGENT = "已为您转接人工客服，请稍候，客服人员会尽快回复您。"
+NO_REPLY = "抱歉，客服助手暂时没有回复，请稍后再试一次。"
 
 
 class InvalidChatRequest(ValueError):
@@ -54,17 +68,19 @@ class ChatRequest:
     metadata: Dict[str, Any]
 
 
+def _is_clean_text(value: str) -> bool:
+    return not _FORBIDDEN_CHARS.search(value)
+
+
 def parse_chat_request(
-    body: Any, default_app: Optional[str], max_message_chars: int
+    body: Any, default_app: Optional[str], max_message_chars: int, secret: str
 ) -> ChatRequest:
     """Validates a webhook body; raises InvalidChatRequest with a user-readable reason."""
     if not isinstance(body, dict):
         raise InvalidChatRequest("malformed_request", "请求体必须是 JSON 对象。")
     sender = body.get("sender")
-    if not isinstance(sender, str) or not _SENDER_RE.match(sender):
-        raise InvalidChatRequest(
-            "invalid_sender", "sender 必须是 1–128 位字母、数字或 _.:- 组成的会话标识。"
-        )
+    if not isinstance(sender, str) or not _SENDER_RE.fullmatch(sender):
+        raise InvalidChatRequest("invalid_sender", "sender 必须是服务端创建会话时返回的会话标识。")
     text = body.get("message")
     if not isinstance(text, str) or not text.strip():
         raise InvalidChatRequest("empty_message", "消息内容不能为空。")
@@ -74,23 +90,31 @@ def parse_chat_request(
             f"消息过长（{len(text)} 字），请控制在 {max_message_chars} 字以内。",
             status=413,
         )
+    if not _is_clean_text(text):
+        raise InvalidChatRequest("invalid_message", "消息中含有无法识别的字符，请检查后重新发送。")
     metadata = body.get("metadata", {})
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
         raise InvalidChatRequest("malformed_request", "metadata 必须是 JSON 对象。")
-    return ChatRequest(sender, text, _checked_metadata(metadata, default_app))
+    checked = checked_metadata(metadata, default_app)
+    if not conversations.token_is_valid(secret, checked["app"], sender, body.get("conversation_token")):
+        raise InvalidChatRequest(
+            "invalid_conversation", "会话无效或已过期，请重新开始会话。", status=401)
+    return ChatRequest(sender, text, checked)
 
 
-def _checked_metadata(metadata: Dict[str, Any], default_app: Optional[str]) -> Dict[str, Any]:
-    app = metadata.get("app") or default_app
+def checked_app(value: Any, default_app: Optional[str]) -> str:
+    app = value or default_app
     if not isinstance(app, str) or not app:
         raise InvalidChatRequest("missing_app", "请在 metadata.app 中注明应用标识。")
-    known = list_apps()
-    if app not in known:
-        raise InvalidChatRequest(
-            "unknown_app", f"未知的应用标识“{app[:64]}”。可用的应用：{'、'.join(known)}。", 404
-        )
+    if app not in list_apps():
+        raise InvalidChatRequest("unknown_app", "未知的应用标识，请从应用内的客服入口进入。", 404)
+    return app
+
+
+def checked_metadata(metadata: Dict[str, Any], default_app: Optional[str]) -> Dict[str, Any]:
+    app = checked_app(metadata.get("app"), default_app)
     platform = metadata.get("platform") or "app"
     if platform not in PLATFORMS:
         raise InvalidChatRequest(
@@ -99,14 +123,15 @@ def _checked_metadata(metadata: Dict[str, Any], default_app: Optional[str]) -> D
     checked: Dict[str, Any] = {"app": app, "platform": platform}
     token = metadata.get("user_token")
     if token is not None:
-        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS \
+                or not _is_clean_text(token):
             raise InvalidChatRequest("invalid_user_token", "user_token 格式不正确。")
         checked["user_token"] = token
     return checked
 
 
 class AppChatInput(InputChannel):
-    """REST input for the in-app chat page, with request validation and app routing."""
+    """REST input for the in-app chat page, in server-started conversations, routed by app."""
 
     @classmethod
     def name(cls) -> Text:
@@ -120,15 +145,18 @@ class AppChatInput(InputChannel):
             max_message_chars=int(
                 credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)
             ),
+            secret=conversations.load_secret(),
         )
 
     def __init__(
         self,
         default_app: Optional[str] = None,
         max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        secret: Optional[str] = None,
     ) -> None:
         self.default_app = default_app
         self.max_message_chars = max_message_chars
+        self.secret = secret or conversations.load_secret()
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -140,16 +168,25 @@ class AppChatInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/conversations", methods=["POST"])
+        async def start(request: Request) -> HTTPResponse:
+            try:
+                body = _json_body(request)
+                app = checked_app(body.get("app") if isinstance(body, dict) else None, self.default_app)
+            except InvalidChatRequest as error:
+                return _refusal(error)
+            started = conversations.start_conversation(self.secret, app)
+            return response.json({"sender": started.sender, "conversation_token": started.conversation_token,
+                                  "expires_at": started.expires_at, "app": app}, status=201)
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
                 chat = parse_chat_request(
-                    _json_or_none(request), self.default_app, self.max_message_chars
+                    _json_body(request), self.default_app, self.max_message_chars, self.secret
                 )
             except InvalidChatRequest as error:
-                return response.json(
-                    {"error": error.code, "message": str(error)}, status=error.status
-                )
+                return _refusal(error)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
@@ -167,9 +204,23 @@ class AppChatInput(InputChannel):
                     {"error": "assistant_unavailable", "message": "客服助手暂时无法回复，请稍后再试。"},
                     status=503,
                 )
-            return response.json(collector.messages)
+            return response.json(collector.messages or await _no_reply(request, chat.sender))
 
         return webhook
+
+
+async def _no_reply(request: Request, sender: str) -> List[Dict[str, Any]]:
+    """What the user sees when the assistant said nothing: a human has the conversation, or a
+    plain request to try again — never an empty answer."""
+    agent = getattr(request.app.ctx, "agent", None)
+    tracker = await agent.tracker_store.retrieve(sender) if agent is not None else None
+    paused = tracker is not None and tracker.is_paused()
+    return [{"recipient_id": sender, "text": WAITING_FOR_AGENT if paused else NO_REPLY,
+             "custom": {"status": "waiting_for_agent" if paused else "no_reply"}}]
+
+
+def _refusal(error: InvalidChatRequest) -> HTTPResponse:
+    return response.json({"error": error.code, "message": str(error)}, status=error.status)
 
 
 async def _freeze_loaded_objects(app, loop) -> None:
@@ -185,8 +236,11 @@ async def _freeze_loaded_objects(app, loop) -> None:
     logger.info("app_chat: %d start-up objects frozen out of garbage collection", gc.get_freeze_count())
 
 
-def _json_or_none(request: Request) -> Any:
+def _json_body(request: Request) -> Any:
+    """The parsed body, or None for an oversized, undecodable or too deeply nested one."""
+    if len(request.body or b"") > MAX_BODY_BYTES:
+        raise InvalidChatRequest("payload_too_large", f"请求体过大，上限 {MAX_BODY_BYTES} 字节。", 413)
     try:
         return request.json
-    except Exception:  # sanic raises on an unparsable body
+    except Exception:  # sanic raises on an unparsable body; RecursionError on deep nesting
         return None

@@ -10,7 +10,7 @@ then the user's identity is proven before anything is filed:
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from bot.contract import CONVERSATION_CHANNELS, OPEN_STATUSES
@@ -25,6 +25,7 @@ from bot.dialogue.vocabulary import (
 TRANSACTION_RECORD_YEARS = 3  # E-Commerce Law art. 31: transaction records kept ≥ 3 years
 CONFIRM_BUTTONS = (("确认提交", "/affirm"), ("算了", "/deny"))
 MAX_REQUESTS_LISTED = 3
+BEIJING = timezone(timedelta(hours=8))
 
 
 # what the flow needs ---------------------------------------------------------------------------
@@ -167,7 +168,19 @@ def request_summary(request) -> str:
         line += f"｜预计 {chinese_date(request.due_date)} 前完成"
     if request.status == "rejected" and request.rejection_reason:
         line += f"｜原因：{request.rejection_reason}"
-    return line
+    download = export_download(request)
+    return f"{line}\n{download}" if download else line
+
+
+def export_download(request) -> Optional[str]:
+    """Where a completed export is downloaded, while its link is valid (only the verified owner
+    ever sees a request, so only they get the link)."""
+    export = getattr(request, "export", None) or {}
+    if request.type != "data_export" or request.status != "completed" or not export.get("download_url"):
+        return None
+    until = export.get("link_expires_at")
+    valid = f"（{chinese_datetime(until)}前有效，请勿转发给他人）" if until else "（请勿转发给他人）"
+    return f"个人信息副本下载链接{valid}：{export['download_url']}"
 
 
 def status_report(requests: Iterable) -> str:
@@ -205,6 +218,11 @@ def abandoned() -> str:
     return "好的，已为您取消本次办理，没有提交任何申请。还有其他可以帮您的吗？"
 
 
+def filing_unconfirmed() -> str:
+    return ("抱歉，申请系统响应超时，暂时无法确认申请是否已提交。请稍后发送“查询进度”确认；"
+            "重新提交也不会重复办理。")
+
+
 def backend_unavailable() -> str:
     return "抱歉，申请系统暂时无法连接，您的申请尚未提交。请稍后再试，或输入“转人工”。"
 
@@ -225,6 +243,12 @@ def labels(values: Sequence[str], vocabulary: dict) -> str:
 
 def status_label(request) -> str:
     return STATUS_LABELS.get(request.status, request.status_label or request.status)
+
+
+def chinese_datetime(value) -> str:
+    """2026-12-02T20:00:00+08:00 → 2026年12月2日 20:00 (Beijing time)."""
+    moment = datetime.fromisoformat(str(value)).astimezone(BEIJING)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
 def chinese_date(value) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Dict, List, NamedTuple, Optional, Pattern, Tuple
 
+from bot.contract import CONVERSATION_CHANNELS, DataCategory, Permission, Platform
+
 # --- public vocabularies ---------------------------------------------------------------------
 
 PATH_TOPICS: Tuple[str, ...] = (
@@ -25,16 +27,11 @@ QUESTION_TOPICS: Tuple[str, ...] = (
     "personalization", "unsubscribe", "data_copy", "incident",
 )
 
-PLATFORMS: Tuple[str, ...] = ("app", "ios", "android", "pc", "h5", "miniprogram")
-CATEGORIES: Tuple[str, ...] = (
-    "account_info", "address", "order", "browsing_history", "search_history", "review",
-    "invoice", "profile_archive", "face", "location", "contacts", "chat_history", "phone_number",
-)
-CHANNELS: Tuple[str, ...] = ("sms", "email", "push", "phone_call")
-PERMISSIONS: Tuple[str, ...] = (
-    "location", "camera", "photos", "microphone", "contacts", "storage", "calendar",
-    "phone_state", "clipboard",
-)
+# the contract's values (bot.contract), under the names the knowledge base uses
+PLATFORMS: Tuple[str, ...] = Platform.values()
+CATEGORIES: Tuple[str, ...] = DataCategory.values()
+CHANNELS: Tuple[str, ...] = CONVERSATION_CHANNELS
+PERMISSIONS: Tuple[str, ...] = Permission.values()
 # Personalisation paths are qualified by what they switch off (beyond the vocabularies).
 PERSONALIZATION_KINDS: Tuple[str, ...] = ("ads", "recommendations")
 # How a settings path is followed: "menu" — navigate these steps in the app's UI; "instruction" —

@@ -1,10 +1,11 @@
-"""The local chat page's server: static files plus three small JSON routes.
+"""The local chat page's server: static files plus four small JSON routes.
 
 The page talks only to this server (one origin, no CORS):
 
-* ``GET  /api/apps``        the apps in the knowledge base (id and name);
-* ``GET  /api/demo-users``  the backend's demo users with host-app tokens (dev mode only);
-* ``POST /api/chat``        forwarded to Rasa's ``app_chat`` channel, status and body unchanged.
+* ``GET  /api/apps``           the apps in the knowledge base (id and name);
+* ``GET  /api/demo-users``     the backend's demo users with host-app tokens (dev mode only);
+* ``POST /api/conversations``  forwarded to Rasa's ``app_chat`` channel: a new conversation;
+* ``POST /api/chat``           forwarded to Rasa's ``app_chat`` channel, status and body unchanged.
 
     python -m bot.webchat [--port 8080]
 """
@@ -57,11 +58,19 @@ async def demo_users(request: web.Request) -> web.Response:
 
 
 async def chat(request: web.Request) -> web.Response:
+    return await _forward(request, "webhook")
+
+
+async def start_conversation(request: web.Request) -> web.Response:
+    return await _forward(request, "conversations")
+
+
+async def _forward(request: web.Request, route: str) -> web.Response:
     body = await request.read()
     session: aiohttp.ClientSession = request.app["http"]
     try:
         async with session.post(
-            f"{rasa_url()}/webhooks/app_chat/webhook",
+            f"{rasa_url()}/webhooks/app_chat/{route}",
             data=body,
             headers={"Content-Type": "application/json"},
         ) as upstream:
@@ -93,6 +102,7 @@ def create_app() -> web.Application:
     app.router.add_static("/static", WEB_DIR)
     app.router.add_get("/api/apps", apps)
     app.router.add_get("/api/demo-users", demo_users)
+    app.router.add_post("/api/conversations", start_conversation)
     app.router.add_post("/api/chat", chat)
     app.on_startup.append(_open_client)
     app.on_cleanup.append(_close_client)

@@ -6,7 +6,7 @@ import pytest
 from bot.backend.config import ConfigError, load_settings
 from bot.backend.ids import CROCKFORD, new_request_id, parse_request_id
 from bot.backend.logmask import mask
-from bot.backend.security import normalize_phone
+from bot.identifiers import normalise_phone as normalize_phone
 
 
 def test_request_ids_are_crockford_base32_and_not_repeated():

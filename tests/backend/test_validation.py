@@ -58,6 +58,12 @@ def cases(app, user):
         ("oversized body", "/v1/requests", None, token,
          json.dumps({"app": app, "type": "data_export", "pad": "x" * MAX_BODY_BYTES}).encode(), 413, "过大"),
         ("code of letters", "/v1/verifications/VCnothing/check", {"code": "abcdef"}, {}, None, 422, "code"),
+        ("a lone surrogate", "/v1/handoffs", None, {},
+         b'{"app": "' + app.encode() + b'", "conversation_id": "c1", "reason": "user_request", '
+         b'"summary": "\\ud800"}', 400, "JSON"),
+        ("JSON nested 30,000 deep", "/v1/requests", None, token, b"[" * 30000 + b"]" * 30000, 400, "JSON"),
+        ("a malformed conversation id", "/v1/requests", {"app": app, "type": "data_export"},
+         {**token, "X-Conversation-Id": "c" * 101}, None, 422, "X-Conversation-Id"),
         ("unknown handoff reason", "/v1/handoffs", {"app": app, "conversation_id": "c1",
                                                    "reason": "bored", "summary": "x"}, {}, None, 422, "reason"),
         ("empty summary", "/v1/handoffs", {"app": app, "conversation_id": "c1",

@@ -29,7 +29,7 @@ def production_env(monkeypatch):
                         "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432",
                         "TRACKER_DB_NAME": database, "TRACKER_DB_USER": "postgres",
                         "TRACKER_DB_PASSWORD": "", "REDIS_HOST": "127.0.0.1",
-                        "REDIS_PORT": "6379", "REDIS_DB": "1"}.items():
+                        "REDIS_PORT": "6379", "REDIS_DB": "1", "ACTION_SERVER_TOKEN": "t" * 32}.items():
         monkeypatch.setenv(name, value)
     yield database
     with admin.connect() as connection:
@@ -57,3 +57,9 @@ def test_production_endpoints_use_postgresql_and_redis(production_env):
             assert lock_store.get_lock(sender) is not None  # held, in Redis
     asyncio.run(lock_and_release())
     assert lock_store.get_lock(sender) is None  # released and cleaned up
+
+
+@pytest.mark.parametrize("endpoints_file", ["endpoints.yml", "endpoints.production.yml"])
+def test_the_action_endpoint_presents_the_action_servers_token(production_env, endpoints_file):
+    endpoints = read_endpoints_from_path(str(REPO_ROOT / endpoints_file))
+    assert endpoints.action.headers == {"Authorization": "Bearer " + "t" * 32}

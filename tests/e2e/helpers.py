@@ -1,6 +1,5 @@
 """Talking to the running help desk in end-to-end tests."""
 import re
-import uuid
 from pathlib import Path
 
 import requests
@@ -14,15 +13,27 @@ class Chat:
     """One conversation with the bot through the in-app chat channel."""
 
     def __init__(self, stack: LocalStack, app: str, platform: str = "app", token: str = None):
-        self.stack, self.sender = stack, "e2e-" + uuid.uuid4().hex[:12]
+        self.stack = stack
+        started = requests.post(f"{stack.url('rasa')}/webhooks/app_chat/conversations", json={"app": app},
+                                timeout=30)
+        assert started.status_code == 201, started.text
+        self.sender = started.json()["sender"]
+        self.conversation_token = started.json()["conversation_token"]
         self.metadata = {"app": app, "platform": platform, **({"user_token": token} if token else {})}
+
+    def post(self, text: str, **overrides) -> requests.Response:
+        body = {"sender": self.sender, "conversation_token": self.conversation_token, "message": text,
+                "metadata": self.metadata, **overrides}
+        return requests.post(f"{self.stack.url('rasa')}/webhooks/app_chat/webhook", json=body, timeout=60)
+
+    def replies(self, text: str) -> list:
+        response = self.post(text)
+        assert response.status_code == 200, response.text
+        return response.json()
 
     def send(self, text: str) -> str:
         """The bot's replies to ``text``, joined by newlines."""
-        response = requests.post(f"{self.stack.url('rasa')}/webhooks/app_chat/webhook", timeout=60,
-                                 json={"sender": self.sender, "message": text, "metadata": self.metadata})
-        assert response.status_code == 200, response.text
-        return "\n".join(m.get("text", "") for m in response.json())
+        return "\n".join(m.get("text", "") for m in self.replies(text))
 
 
 def demo_users(stack: LocalStack):

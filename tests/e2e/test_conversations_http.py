@@ -1,4 +1,5 @@
 """Conversations over HTTP against the running Rasa server, action server and backend (SQLite)."""
+import json
 import re
 
 import requests
@@ -70,7 +71,10 @@ def test_authenticated_export_still_confirms_a_code_sent_to_the_bound_phone(stac
     conversation.send("把我的数据导出给我")
     sent = conversation.send("确认")
     assert phone[-4:] in sent and "验证码" in sent
-    assert REQUEST_ID.search(conversation.send(latest_code(stack, app, phone)))
+    request_id = REQUEST_ID.search(conversation.send(latest_code(stack, app, phone))).group()
+    filed = json.loads(stack.backend_command("requests", "show", request_id))
+    assert filed["status"] in ("pending", "in_progress", "completed")  # verified, not awaiting a code
+    assert [e["action"] for e in filed["audit"]].count("request.pending") == 1
 
 
 def test_changing_ones_mind_mid_flow_files_nothing(stack, chat):
@@ -84,13 +88,14 @@ def test_changing_ones_mind_mid_flow_files_nothing(stack, chat):
 def test_human_handoff_creates_a_ticket_and_pauses_the_bot(chat):
     conversation = chat("melochi")
     assert "人工客服" in conversation.send("转人工")
-    assert conversation.send("喂？有人吗") == ""
+    assert "请稍候" in conversation.send("喂？有人吗")  # paused for the agent, but never silence
 
 
 def test_bad_requests_are_refused_and_reach_nobody(stack):
     webhook = f"{stack.url('rasa')}/webhooks/app_chat/webhook"
     unknown = requests.post(webhook, json={"sender": "x1", "message": "你好", "metadata": {"app": "nope"}})
     assert unknown.status_code == 404 and "未知的应用" in unknown.json()["message"]
+    assert "melochi" not in unknown.text  # the other tenants are not listed
     assert requests.post(webhook, json={"sender": "x1", "message": " ", "metadata": {"app": "yhd"}}).status_code == 400
     too_long = requests.post(webhook, json={"sender": "x1", "message": "好" * 2000, "metadata": {"app": "yhd"}})
     assert too_long.status_code == 413
@@ -113,7 +118,9 @@ def test_stored_history_and_logs_hold_no_phone_number_code_or_token(stack, chat)
     tracker = requests.get(f"{stack.url('rasa')}/conversations/{conversation.sender}/tracker",
                            params={"token": stack.auth_token}).text
     assert phone not in tracker and code not in tracker and token not in tracker
+    assert conversation.conversation_token not in tracker
     for log in log_files(stack):
         text = log.read_text(encoding="utf-8", errors="replace")
         assert phone not in text and token not in text, log.name
+        assert conversation.conversation_token not in text, log.name
         assert not re.search(rf"(?<!\d){code}(?!\d)", text), log.name

@@ -101,7 +101,9 @@ async def json_body(request: web.Request, schema: str) -> dict:
     else:
         try:
             data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            # "\ud800" is valid JSON but not text: it could not be stored or logged
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeError, json.JSONDecodeError, RecursionError) as exc:
             raise MalformedRequest(f"请求体不是合法的 JSON (malformed JSON: {exc.__class__.__name__})") from None
     errors = sorted(VALIDATORS[schema].iter_errors(data), key=lambda e: list(e.path))
     if errors:

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.backend import security
+from bot.identifiers import normalise_phone
 from bot.backend.errors import (
     ChallengeLocked, ChallengeUsed, CodeExpired, InvalidCode, InvalidSubjectToken, NotFound,
     RateLimited, ValidationFailed,
@@ -159,7 +160,7 @@ def phone_key(backend: Backend, phone: str) -> str:
 
 
 def require_phone(raw: object) -> str:
-    phone = security.normalize_phone(raw) if isinstance(raw, str) else None
+    phone = normalise_phone(raw) if isinstance(raw, str) else None
     if phone is None:
         raise ValidationFailed("手机号格式不正确，应为 11 位中国大陆手机号 (invalid phone number)",
                                field="phone")
