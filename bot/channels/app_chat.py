@@ -4,7 +4,7 @@ Shaped like Rasa's ``rasa/core/channels/rest.py``, in conversations the server s
 
 * ``POST /webhooks/app_chat/conversations`` ``{"app": ID}`` → ``201 {"sender", "conversation_token",
   "expires_at"}``: a conversation id the client cannot choose and the secret that proves it
-  (``bot.channels.conversations``);
+  (``bot.conversation_tokens``);
 * ``POST /webhooks/app_chat/webhook`` ``{"sender", "conversation_token", "message", "metadata"}``
   answers with the bot's messages.
 
@@ -35,11 +35,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import conversations
+from bot import conversation_tokens as conversations
 from bot.contract import CONVERSATION_ID_PATTERN, Platform
+from bot.channels import rasa_patches
 from bot.knowledge import list_apps
+from bot.redaction import install_log_masking
 
 logger = logging.getLogger(__name__)
+rasa_patches.install()
+install_log_masking()
 
 PLATFORMS = Platform.values()
 DEFAULT_MAX_MESSAGE_CHARS = 500

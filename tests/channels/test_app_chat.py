@@ -2,7 +2,7 @@
 and only a conversation the server started, proven by its token, gets through."""
 import pytest
 
-from bot.channels import conversations
+from bot import conversation_tokens as conversations
 from bot.channels.app_chat import InvalidChatRequest, parse_chat_request
 
 SECRET = "s" * 40

@@ -4,7 +4,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-import bot.channels  # noqa: F401 — installs the patches
+import bot.channels.app_chat  # noqa: F401 — loading a channel installs the patches
 
 ACTION = RemoteAction("action_answer_question", EndpointConfig("http://127.0.0.1:1/webhook"))
 

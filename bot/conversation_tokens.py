@@ -1,5 +1,8 @@
 """Conversations the server starts: an id the client cannot choose, and a secret that proves it.
 
+Shared by the chat channel (which issues and checks tokens) and the processes that push to a
+conversation (the chat page's event stream).
+
 A client (the chat page, a host app) asks the channel to start a conversation for an app and gets
 ``{"sender": <conversation id>, "conversation_token": <secret>}``. Every message must carry that
 token; the channel checks it before anything reaches the assistant, so knowing (or guessing) a
