@@ -82,7 +82,7 @@ class ActionAskDataCategory(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        say(dispatcher, flow.ask_data_category())
+        say(dispatcher, flow.ask_data_category(knowledge(tracker)))
         return []
 
 

@@ -6,7 +6,14 @@ beside a naive keyword-overlap baseline scored in the same run.
 * retrieval latency: p50/p99 over a few hundred realistic questions against every launch app;
 * retrieval quality: hit@1 / hit@3 on a labelled set of question → expected section;
 * coverage floor: the same with ``min_coverage`` (how many right answers it keeps), and how many
-  questions a policy does not answer still get a hit with and without it.
+  questions a policy does not answer still get a hit with and without it;
+* quoted-passage precision: on ``bench/data/passages.yml`` (questions written as users write them,
+  expected passage chosen by reading the policy), the share whose quoted passage
+  (``KnowledgeBase.passage_for``, what the answers quote) is the expected one, beside the topic's
+  lead passage as a baseline — for the launch policies and, separately, for real policies
+  collected for measurement (``tests/knowledge/policies/``);
+* extraction on the collected policies against ``bench/data/extraction_truth.yml``: the share of
+  paths, contacts and deadlines found, and the items extracted that a reader does not find.
 
 Writes ``bench/results/knowledge.json`` and prints a table.
 
@@ -34,9 +41,13 @@ from bot.knowledge.retrieval import tokenize  # noqa: E402
 from bot.text import normalize  # noqa: E402
 
 import opencc  # noqa: E402
+import yaml  # noqa: E402
 
 APPS_DIR = REPO / "data" / "apps"
 RESULTS = REPO / "bench" / "results"
+PASSAGES = REPO / "bench" / "data" / "passages.yml"
+EXTRACTION_TRUTH = REPO / "bench" / "data" / "extraction_truth.yml"
+COLLECTED_DIR = REPO / "tests" / "knowledge" / "policies"
 
 # (app, question in the user's words, a piece of the section title that answers it).
 LABELLED: Sequence[Tuple[str, str, str]] = (
@@ -227,6 +238,93 @@ def coverage_floor(floor: float) -> Dict[str, object]:
             "still_answered": answered["with_floor"]}
 
 
+def collected_apps(scratch: Path) -> Path:
+    """The collected policies ingested into ``scratch`` (never into data/apps)."""
+    for policy in sorted(COLLECTED_DIR.glob("*.txt")):
+        ingest(policy, policy.stem, policy.stem, scratch)
+    return scratch
+
+
+def _matches(clause, expected: dict) -> bool:
+    accepted = [expected] + list(expected.get("accept") or [])
+    return clause is not None and any(
+        item["section"] in clause.section and normalize(item["contains"]) in normalize(clause.text)
+        for item in accepted)
+
+
+def passage_precision(apps_dir: Path, cases: Sequence[dict]) -> Dict[str, object]:
+    """Quoted-passage precision of ``passage_for`` and of the topic's lead passage (baseline)."""
+    right = lead_right = 0
+    misses = []
+    for case in cases:
+        kb = load_app(case["app"], apps_dir)
+        chosen = kb.passage_for(case["topic"], case["q"])
+        leads = kb.clauses_for(case["topic"])
+        right += _matches(chosen, case)
+        lead_right += _matches(leads[0] if leads else None, case)
+        if not _matches(chosen, case):
+            misses.append(f"{case['app']}: {case['q']} → {chosen.section if chosen else None}")
+    return {"pairs": len(cases), "precision": right / len(cases), "lead_baseline": lead_right / len(cases),
+            "misses": misses}
+
+
+def _same_steps(path_steps, expected_steps) -> bool:
+    return [normalize(s).replace(" ", "") for s in path_steps] == [normalize(s).replace(" ", "") for s in expected_steps]
+
+
+def extraction_quality(apps_dir: Path) -> Dict[str, object]:
+    """Found and invented paths, contacts and deadlines on the collected policies."""
+    truth = yaml.safe_load(EXTRACTION_TRUTH.read_text(encoding="utf-8"))
+    totals = {"expected": 0, "found": 0, "invented": 0}
+    per_app, invented_items, missed_items = {}, [], []
+    for app_id, expected in truth.items():
+        kb = load_app(app_id, apps_dir)
+        found = total = invented = 0
+        for item in expected["paths"]:
+            total += 1
+            hit = any(p.topic == item["topic"] and _same_steps(p.steps, item["steps"])
+                      and (item.get("qualifier") is None or p.qualifier == item["qualifier"]) for p in kb.all_paths)
+            found += hit
+            if not hit:
+                missed_items.append(f"{app_id} path {item['topic']} {'›'.join(item['steps'])}")
+        for path in kb.all_paths:
+            expected_here = any(p["topic"] == path.topic and _same_steps(path.steps, p["steps"]) for p in expected["paths"])
+            optional = any(_same_steps(path.steps, o["steps"]) and (not o["topics"] or path.topic in o["topics"])
+                           for o in expected["optional"])
+            # a path whose steps are expected under another qualifier is still a right path
+            if not (expected_here or optional):
+                invented += 1
+                invented_items.append(f"{app_id} path {path.topic}/{path.qualifier} {'›'.join(path.steps)}")
+        for item in expected["contacts"]:
+            total += 1
+            hit = any(c.kind == item["kind"] and item["value"] in c.value for c in kb.contacts)
+            found += hit
+            if not hit:
+                missed_items.append(f"{app_id} contact {item['kind']} {item['value']}")
+        for contact in kb.contacts:
+            if not any(item["value"] in contact.value or contact.value in item["value"] for item in expected["contacts"]):
+                invented += 1
+                invented_items.append(f"{app_id} contact {contact.kind} {contact.value}")
+        deadlines = [d for d in [kb.response_deadline, *kb.other_deadlines] if d is not None]
+        for item in expected["deadlines"]:
+            total += 1
+            wanted_type = None if item["type"] == "general" else item["type"]
+            hit = any(d.days == item["days"] and d.working_days == item["working_days"] and d.applies_to == wanted_type
+                      for d in deadlines)
+            found += hit
+            if not hit:
+                missed_items.append(f"{app_id} deadline {item}")
+        for deadline in deadlines:
+            if not any(d.days == item["days"] for item in expected["deadlines"] for d in [deadline]):
+                invented += 1
+                invented_items.append(f"{app_id} deadline {deadline.days} {deadline.applies_to}")
+        per_app[app_id] = {"expected": total, "found": found, "invented": invented}
+        for key, value in (("expected", total), ("found", found), ("invented", invented)):
+            totals[key] += value
+    return {"per_app": per_app, "found_share": totals["found"] / totals["expected"], **totals,
+            "missed": missed_items, "invented_items": invented_items}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="ingest runs (median reported)")
@@ -237,7 +335,15 @@ def main() -> None:
     startup = time.perf_counter() - started
     rankers = {"bm25 (jieba, bm25s)": bm25_sections,
                "baseline (bigram overlap)": lambda kb: KeywordOverlap(kb).sections}
+    cases = yaml.safe_load(PASSAGES.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as scratch:
+        collected = collected_apps(Path(scratch))
+        passages = {"launch": passage_precision(APPS_DIR, cases["launch"]),
+                    "collected": passage_precision(collected, cases["collected"])}
+        extraction = extraction_quality(collected)
     report = {
+        "quoted_passage_precision": passages,
+        "collected_extraction": extraction,
         "ingest": time_ingest(args.runs),
         "tokenizer_startup_s": startup,
         "load_app_warm": time_load(apps),
@@ -270,6 +376,12 @@ def print_table(report: dict) -> None:
           f"without the floor, {floor['unanswerable_with_a_hit']['with_floor']}/{floor['unanswerable']} with it")
     print(f"labelled questions: {report['retrieval_quality'][next(iter(report['retrieval_quality']))]['labelled']}; "
           f"written to {RESULTS / 'knowledge.json'}")
+    for name, result in report["quoted_passage_precision"].items():
+        print(f"quoted-passage precision, {name} policies: {result['precision']:.2f} on {result['pairs']} pairs "
+              f"(topic's lead passage: {result['lead_baseline']:.2f})")
+    extraction = report["collected_extraction"]
+    print(f"collected policies: {extraction['found']}/{extraction['expected']} paths, contacts and deadlines found "
+          f"({extraction['found_share']:.2f}), {extraction['invented']} invented")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from bot.dialogue.vocabulary import (
     CHANNEL_LABELS,
@@ -22,7 +22,7 @@ from bot.dialogue.vocabulary import (
 )
 
 MAX_QUOTE_CHARS = 160
-MIN_SPECIFIC_COVERAGE = 0.5
+MAX_CANCELLATION_ITEMS = 2
 MAX_SDKS_LISTED = 5
 CONTACT_KIND_LABELS = {
     "privacy_officer": "个人信息保护负责人", "email": "邮箱", "phone": "电话",
@@ -93,16 +93,33 @@ def _self_service_answer(kb, question: Question, topic: Topic) -> Reply:
         sections.append(best.section)
     else:
         lines.append(f"抱歉，{kb.name}的隐私政策没有写明{task}的具体操作路径。")
-        clause = _best_clause(kb, question, topic.name)
+        clause = _pathless_clause(kb, question, topic.name)
         if clause is not None:
             lines.append(quote(clause.text))
             sections.append(clause.section)
         contact = contact_line(kb)
         if contact:
             lines.append(f"您可以通过以下方式联系{kb.name}办理：{contact}")
-    if topic.name == "account_deletion" and kb.cooling_off is not None:
-        lines.append(f"注销申请提交后有 {kb.cooling_off.days} 天冷静期，期间可撤回。")
+    if topic.name == "account_deletion":
+        cooling = cooling_off_line(kb)
+        if cooling:
+            lines.append(cooling)
     return _with_citation_and_offer(lines, sections, topic, qualifier)
+
+
+def _pathless_clause(kb, question: Question, topic: str):
+    """A passage to quote after "没有写明…路径" — never one that holds a path (it would contradict
+    the reply)."""
+    best = _best_clause(kb, question, topic)
+    for clause in [best] + kb.clauses_for(topic):
+        if clause is not None and not _holds_path(kb, clause.text):
+            return clause
+    return None
+
+
+def _holds_path(kb, text: str) -> bool:
+    return any(path.quote and (path.quote in text or text in path.quote) for path in kb.all_paths) or any(
+        len(path.steps) > 1 and all(step in text for step in path.steps) for path in kb.all_paths)
 
 
 def _kb_keyword(entity: Optional[str]) -> str:
@@ -158,18 +175,9 @@ def _clause_answer(kb, question: Question, topic: str) -> Reply:
 
 
 def _best_clause(kb, question: Question, topic: str):
-    """The passage to quote: the topic's lead passage, the direct answer a lawyer would quote.
-
-    When the user names a specific item (a data category, permission or channel), the passage
-    that matches their words within the topic is more useful than the general lead.
-    """
-    named = question.data_categories or question.permissions or question.channels
-    if named and question.text:
-        hits = kb.search(question.text, k=1, topic=topic, min_coverage=MIN_SPECIFIC_COVERAGE)
-        if hits:
-            return hits[0]
-    clauses = kb.clauses_for(topic)
-    return clauses[0] if clauses else None
+    """The passage to quote: the one about the user's own words within the topic (a partner, a
+    court, recovering a cancelled account), else the topic's lead passage."""
+    return kb.passage_for(topic, question.text)
 
 
 def _topic_facts(kb, topic: str) -> list:
@@ -207,33 +215,95 @@ def contact_line(kb, kinds: Optional[Sequence[str]] = None) -> str:
 
 def _contact_text(contact) -> str:
     label = CONTACT_KIND_LABELS.get(contact.kind, contact.kind)
-    # a privacy officer's value already names the role ("个人信息保护负责人邮箱 x@y")
-    return contact.value if contact.kind == "privacy_officer" else f"{label}：{contact.value}"
+    # values that already name their channel ("个人信息保护负责人邮箱 x@y", "微信客服 zuji02",
+    # "特购在线客服") are not labelled again ("在线客服：在线客服")
+    if contact.kind == "privacy_officer" or label in contact.value or re.search(r"客服|微信|QQ|公众号|反馈", contact.value):
+        return contact.value
+    if contact.kind == "online_service" and "›" in contact.value:
+        return f"应用内“{contact.value}”"
+    return f"{label}：{contact.value}"
 
 
 def _response_time_answer(kb) -> Reply:
     deadline = kb.response_deadline
-    if deadline is None:
+    own = [d for d in kb.other_deadlines if d.applies_to]
+    if deadline is None and not own:
         contact = contact_line(kb)
         return Reply(f"{kb.name}的隐私政策没有写明答复期限。" + (f"\n您可以联系：{contact}" if contact else ""))
-    unit = "个工作日" if deadline.working_days else "天"
-    return Reply(
-        f"{kb.name}承诺在 {deadline.days} {unit}内答复您的请求。\n“{quote(deadline.quote)}”\n（依据：{deadline.section}）",
-        sections=(deadline.section,),
-    )
+    lines, sections = [], []
+    if deadline is not None:
+        lines += [f"{kb.name}的隐私政策写明在 {deadline.days} {_unit(deadline)}内答复您的请求。", f"“{quote(deadline.quote)}”"]
+        sections.append(deadline.section)
+    else:
+        lines.append(f"{kb.name}的隐私政策没有写明一般请求的答复期限，只写明了：")
+    for item in own[:2]:
+        lines.append(f"{REQUEST_TYPE_LABELS.get(item.applies_to, item.applies_to)}：{item.days} {_unit(item)}内（“{quote(item.quote)}”）")
+        sections.append(item.section)
+    lines.append(f"（依据：{sections[0]}）")
+    return Reply("\n".join(lines), sections=tuple(sections))
+
+
+def _unit(deadline) -> str:
+    return "个工作日" if deadline.working_days else "天"
+
+
+# facts of a request flow, from the app's policy ----------------------------------------------
+
+def cooling_off_line(kb) -> Optional[str]:
+    """The policy's cooling-off (冷静期/冻结期) after a cancellation request, with its section."""
+    cooling = kb.cooling_off
+    if cooling is None:
+        return None
+    return f"依据{kb.name}的隐私政策，注销申请提交后有 {cooling.days} 天冷静期（“{quote(cooling.quote)}”，{cooling.section}）。"
+
+
+def transaction_retention_line(kb, legal_minimum_years: int) -> str:
+    """How long transaction records outlive the account: the app's own period with its section,
+    or — when its policy names none — the legal minimum, said as the law's."""
+    rule = kb.transaction_retention()
+    if rule is not None:
+        return f"{kb.name}的隐私政策写明：“{quote(rule.quote)}”（{rule.section}）"
+    return (f"{kb.name}的隐私政策未写明交易记录的保存期限；依照《电子商务法》第三十一条，"
+            f"交易记录自交易完成之日起保存不少于 {legal_minimum_years} 年（法律规定的最低要求）。")
+
+
+def cancellation_lines(kb) -> List[str]:
+    """What the policy's cancellation notice says the user loses and must meet, else the one
+    consequence every cancellation has."""
+    terms = kb.cancellation
+    if terms is None or not (terms.consequences or terms.conditions):
+        return ["注销后您将无法再登录和使用该账号。"]
+    lines = []
+    if terms.consequences:
+        lines.append("注销后：" + "；".join(terms.consequences[:MAX_CANCELLATION_ITEMS]) +
+                     ("等" if len(terms.consequences) > MAX_CANCELLATION_ITEMS else "") + f"（{terms.section}）")
+    if terms.conditions:
+        lines.append("注销需满足的条件包括：" + "；".join(terms.conditions[:MAX_CANCELLATION_ITEMS]) +
+                     ("等" if len(terms.conditions) > MAX_CANCELLATION_ITEMS else "") + f"（{terms.section}）")
+    return lines
 
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；;])")
+_LIST_MARKER = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十\d]+条\s*|[(（]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[a-zA-Z])\s*[)）]\s*|"
+    r"(?:\d{1,2}(?:\.\d{1,2})*|[一二三四五六七八九十]{1,3}|[a-zA-Z])\s*[、.．)）]\s*(?!\d)|[●•▪■◆◇○◎★☆►▶·]\s*)")
+_CLAUSE_BREAK = re.compile(r"(?<=[，,：:])")
 
 
 def quote(text: str) -> str:
-    """The leading whole sentences of ``text`` that fit in a few lines."""
-    text = re.sub(r"\s+", " ", text).strip()
+    """The leading whole sentences of ``text`` that fit in a few lines, without the list marker
+    in front; a single over-long sentence is cut after a comma, with "…"."""
+    text = _LIST_MARKER.sub("", re.sub(r"\s+", " ", text).strip(), count=1)
     quoted = ""
     for sentence in _SENTENCE_END.split(text):
         if quoted and len(quoted) + len(sentence) > MAX_QUOTE_CHARS:
             break
         quoted += sentence
     if len(quoted) > MAX_QUOTE_CHARS + 40:
-        quoted = quoted[:MAX_QUOTE_CHARS] + "…"
+        cut = ""
+        for part in _CLAUSE_BREAK.split(quoted):
+            if cut and len(cut) + len(part) > MAX_QUOTE_CHARS:
+                break
+            cut += part
+        quoted = (cut if len(cut) <= MAX_QUOTE_CHARS + 40 else quoted[:MAX_QUOTE_CHARS]).rstrip("，,：:、 ") + "…"
     return quoted

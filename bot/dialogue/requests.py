@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from bot.contract import CONVERSATION_CHANNELS, OPEN_STATUSES
-from bot.dialogue.answers import Reply
+from bot.dialogue.answers import Reply, cancellation_lines, cooling_off_line, transaction_retention_line
 from bot.dialogue.vocabulary import (
     CHANNEL_LABELS,
     DATA_CATEGORY_LABELS,
@@ -22,7 +22,9 @@ from bot.dialogue.vocabulary import (
     STATUS_LABELS,
 )
 
-TRANSACTION_RECORD_YEARS = 3  # E-Commerce Law art. 31: transaction records kept ≥ 3 years
+# The legal minimum (E-Commerce Law art. 31: transaction records kept ≥ 3 years from completion),
+# said as the law's, never as the app's, when the policy names no period of its own.
+TRANSACTION_RECORD_YEARS = 3
 CONFIRM_BUTTONS = (("确认提交", "/affirm"), ("算了", "/deny"))
 MAX_REQUESTS_LISTED = 3
 BEIJING = timezone(timedelta(hours=8))
@@ -62,20 +64,20 @@ def identity_steps(*, authenticated: bool, verified: bool, code_always: bool = F
 def explain_request(
     kb, request_type: str, categories: Sequence[str] = (), channels: Sequence[str] = ()
 ) -> Reply:
-    """What will happen, then the confirmation question."""
+    """What will happen, then the confirmation question. Every fact is the app's own, from its
+    policy (with the section), or labelled as the legal minimum — never presented as the app's."""
     if request_type == "account_deletion":
-        lines = [
-            "注销账号前，请您了解：",
-            "1. 注销后账号将无法登录，账号下的个人信息将被删除或匿名化处理；",
-            f"2. 依照法律规定，交易记录将去标识化后保存 {TRANSACTION_RECORD_YEARS} 年；",
-        ]
-        if kb.cooling_off is not None:
-            lines.append(f"3. 提交后有 {kb.cooling_off.days} 天冷静期，期间您可以随时撤回申请。")
+        lines = ["注销账号前，请您了解："]
+        facts = cancellation_lines(kb) + [transaction_retention_line(kb, TRANSACTION_RECORD_YEARS)]
+        cooling = cooling_off_line(kb)
+        if cooling:
+            facts.append(cooling)
+        lines += [f"{number}. {fact}" for number, fact in enumerate(facts, 1)]
         lines.append("确认要注销账号吗？")
     elif request_type == "info_deletion":
         lines = [f"将为您删除：{labels(categories, DATA_CATEGORY_LABELS)}。删除后无法恢复。"]
         if "order" in categories:
-            lines.append(f"已完成订单的交易记录依法需保存 {TRANSACTION_RECORD_YEARS} 年，将去标识化后保存。")
+            lines.append(transaction_retention_line(kb, TRANSACTION_RECORD_YEARS))
         lines.append("确认删除吗？")
     elif request_type == "data_export":
         lines = [
@@ -92,7 +94,15 @@ def explain_request(
     return Reply("\n".join(lines), CONFIRM_BUTTONS)
 
 
-def ask_data_category() -> Reply:
+def ask_data_category(kb=None) -> Reply:
+    """Which category to delete: the ones the app's policy gives a deletion path for, in its own
+    words (观看记录 for a video app), else the categories every app has."""
+    own = [(value, label) for value, label in (kb.deletable_categories() if kb is not None else [])
+           if value in DATA_CATEGORY_LABELS]
+    if own:
+        buttons = tuple((label, f'/inform{{"data_category":"{value}"}}') for value, label in own)
+        examples = "、".join(label for _, label in own[:5])
+        return Reply(f"请问您想删除哪一类信息？例如{examples}。", buttons)
     buttons = tuple((label, f'/inform{{"data_category":"{value}"}}')
                     for value, label in DATA_CATEGORY_LABELS.items()
                     if value not in ("phone_number", "account_info"))
@@ -155,7 +165,11 @@ def filed_request(request, created: bool) -> str:
         head = f"已为您提交“{type_label}”申请。"
     lines = [head, f"申请编号：{request.id}", f"当前状态：{status_label(request)}"]
     if request.status not in ("completed", "rejected", "cancelled") and request.due_date:
-        lines.append(f"我们将在 {chinese_date(request.due_date)} 前{deadline_phrase(request)}处理完毕。")
+        if (request.deadline or {}).get("is_default"):
+            # the app publishes no deadline: the date is our internal target, not its promise
+            lines.append(f"预计 {chinese_date(request.due_date)} 前处理完毕（该应用的隐私政策未写明处理期限，此为预计时间）。")
+        else:
+            lines.append(f"将在 {chinese_date(request.due_date)} 前{deadline_phrase(request)}处理完毕。")
     if request.cooling_off_ends_at and request.status in OPEN_STATUSES:
         lines.append(f"冷静期至 {chinese_date(request.cooling_off_ends_at)}，在此之前您可以随时撤回。")
     lines.append("您可以随时发送“查询进度”查看办理情况。")
@@ -257,12 +271,13 @@ def chinese_date(value) -> str:
 
 
 def deadline_phrase(request) -> str:
+    """"（按隐私政策，15个工作日内）" for a deadline the app publishes; nothing for a default."""
     deadline = request.deadline or {}
     days = deadline.get("days")
-    if not days:
+    if not days or deadline.get("is_default"):
         return ""
     unit = "个工作日" if deadline.get("working_days") else "天"
-    return f"（{days}{unit}内）"
+    return f"（按隐私政策，{days}{unit}内）"
 
 
 def open_requests(requests: Iterable) -> List:

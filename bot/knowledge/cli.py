@@ -1,7 +1,7 @@
 """Command line for operators: ingest an app's policy, show what the bot knows about an app.
 
     python -m bot.knowledge ingest POLICY.txt --app ID --name NAME [--apps-dir DIR] [--encoding gbk]
-    python -m bot.knowledge show ID [--apps-dir DIR] [--topic TOPIC] [--json]
+    python -m bot.knowledge show ID [--apps-dir DIR] [--topic TOPIC] [--json] [--review]
 
 Exit status: 0 on success, 1 when the input or the stored knowledge is unusable, 2 on bad usage.
 """
@@ -21,6 +21,7 @@ import yaml
 from bot.knowledge.cleaning import PolicyError
 from bot.knowledge.ingest import KNOWLEDGE_FILE, OVERRIDES_FILE, ingest
 from bot.knowledge.model import InvalidKnowledge, KnowledgeBase
+from bot.knowledge.review import review
 from bot.knowledge.store import UnknownApp, apps_dir, load_app, read_app, unmatched_removals
 from bot.knowledge.vocab import PATH_TOPICS, SHOW_TOPICS
 
@@ -53,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     show_cmd.add_argument("--topic", choices=SHOW_TOPICS, metavar="TOPIC",
                           help="only this topic: " + ", ".join(SHOW_TOPICS))
     show_cmd.add_argument("--json", action="store_true", help="machine-readable output")
+    show_cmd.add_argument("--review", action="store_true",
+                          help="only what an operator should check: unusual steps, garbled contacts, "
+                               "topics without a path, facts without a section, deadlines")
     return parser
 
 
@@ -150,8 +154,22 @@ def _line(topic: str, item: Dict[str, Any]) -> str:
     return f"年龄: {', '.join(str(age) for age in item['ages'])} 周岁"
 
 
+def _review(knowledge: KnowledgeBase, as_json: bool) -> int:
+    findings = review(knowledge)
+    if as_json:
+        print(json.dumps({"app_id": knowledge.app_id, "findings": [_plain(f) for f in findings]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    print(f"{knowledge.name} ({knowledge.app_id}): {len(findings)} item(s) to check")
+    for finding in findings:
+        print(f"  [{finding.kind}] {finding.item}\n      → {finding.reason}")
+    return 0
+
+
 def _show(args: argparse.Namespace) -> int:
     knowledge = load_app(args.app, args.apps_dir)
+    if args.review:
+        return _review(knowledge, args.json)
     topics = [args.topic] if args.topic else list(SHOW_TOPICS)
     shown = {topic: topic_items(knowledge, topic) for topic in topics}
     if args.json:

@@ -68,10 +68,21 @@ def section_titles(paragraph: Paragraph) -> str:
 
 _DEADLINE = re.compile(
     NUMBER + r"\s*(?:个)?\s*(工作日|自然日|天|日|个月|月)\s*(?:内|之内|以内)"
-    r"[^。;]{0,12}?(?:答复|回复|响应|处理|反馈|作出|做出|予以)"
+    r"[^。;]{0,12}?(?:答复|回复|响应|处理|反馈|作出|做出|予以|提供|完成|办理)"
 )
 _DEADLINE_BEFORE = re.compile(r"(?:不超过|最迟|最长不超过)\s*" + NUMBER + r"\s*(?:个)?\s*(工作日|自然日|天|日)")
-_COOLING = re.compile(r"冷静期|犹豫期|等待期|考虑期|缓冲期")
+_COOLING = re.compile(r"冷静期|犹豫期|等待期|考虑期|缓冲期|冻结期|(?:账号|账户|帐号|帐户)?(?:将)?(?:被)?冻结")
+# A freeze is a cooling-off period only when it follows a cancellation request.
+_FREEZE = re.compile(r"冻结")
+_CANCELLATION = re.compile(r"注销")
+# Which request a deadline is written for, from its sentence (then its section titles).
+_REQUEST_TYPE_WORDS = (
+    ("data_export", re.compile(r"副本|复制|导出|下载(?:您的)?(?:个人)?(?:信息|数据)|可携|转移")),
+    ("account_deletion", re.compile(r"注销")),
+    ("unsubscribe", re.compile(r"退订|取消订阅")),
+    ("info_deletion", re.compile(r"删除")),
+)
+_GENERAL_REQUEST = re.compile(r"(?:您的|上述|相关|这些|任何)(?:请求|申请|要求)|答复您|回复您|响应您")
 _PERIOD = re.compile(r"(?<![\d年月])" + NUMBER + r"\s*(?:个)?\s*(工作日|自然日|天|日)(?![\d])")
 
 
@@ -80,9 +91,20 @@ def _days(number: str, unit: str) -> int:
     return value * 30 if "月" in unit else value
 
 
+def _applies_to(sentence: str, titles: str) -> Optional[str]:
+    """The request type a deadline sentence is about, or None for a general reply deadline. The
+    sentence decides; the section title only when the sentence names no request at all."""
+    for text in (sentence,) if _GENERAL_REQUEST.search(sentence) else (sentence, titles):
+        for request_type, words in _REQUEST_TYPE_WORDS:
+            if words.search(text) and not (request_type == "info_deletion" and _GENERAL_REQUEST.search(sentence)):
+                return request_type
+    return None
+
+
 def deadlines(document: Document) -> List[dict]:
     """Every reply deadline the policy states, best candidate for "the" deadline first: one in
-    a sentence about requests, in a rights/response section, ahead of a generic "we reply"."""
+    a sentence about requests, in a rights/response section, ahead of a generic "we reply". Each
+    says which request type it is written for (``applies_to``, None when general)."""
     found = []
     for order, paragraph in enumerate(live_paragraphs(document)):
         for pattern in (_DEADLINE, _DEADLINE_BEFORE):
@@ -98,6 +120,7 @@ def deadlines(document: Document) -> List[dict]:
                     "working_days": match.group(2) == "工作日",
                     "section": paragraph.section.breadcrumb,
                     "quote": quote_at(paragraph, match.start()),
+                    "applies_to": _applies_to(sentence, titles),
                 }))
     found.sort(key=lambda item: item[:3])
     unique, seen = [], set()
@@ -110,9 +133,14 @@ def deadlines(document: Document) -> List[dict]:
 
 
 def cooling_off(document: Document) -> Optional[dict]:
-    """The account-cancellation cooling-off period (冷静期/犹豫期…), when the policy has one."""
+    """The account-cancellation cooling-off period (冷静期/犹豫期/冻结期…), when the policy has one;
+    a freeze counts only in a sentence (or section) about cancelling the account."""
     for paragraph in live_paragraphs(document):
         for keyword in _COOLING.finditer(paragraph.norm):
+            if _FREEZE.search(keyword.group()) and not (
+                    _CANCELLATION.search(sentence_at(paragraph, keyword.start()))
+                    or _CANCELLATION.search(section_titles(paragraph))):
+                continue
             for start, end in clause_spans(paragraph.norm):
                 if not start <= keyword.start() < end:
                     continue
@@ -241,18 +269,30 @@ def minors(document: Document) -> Optional[dict]:
 
 # --- dates -------------------------------------------------------------------------------------
 
-_DATE = r"(\d{4})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./])\s*(\d{1,2})\s*日?"
-_EFFECTIVE = re.compile(r"(?:生效日期|生效时间|生效日|施行日期|实施日期|正式生效)\s*[:为于]?\s*" + _DATE)
+_CN_DIGIT = "〇零一二三四五六七八九"
+_DATE = (rf"(\d{{4}}|[{_CN_DIGIT}]{{4}})\s*(?:年|[-./])\s*(\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})\s*(?:月|[-./])\s*"
+         rf"(\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})\s*日?")
+_LABEL_END = r"\s*[\]】)]?\s*[:为于是]?\s*"
+_EFFECTIVE = re.compile(r"(?:生效日期|生效时间|生效日|施行日期|实施日期|正式生效)" + _LABEL_END + _DATE)
 _UPDATED = re.compile(r"(?:更新日期|更新时间|最近更新|最新更新日期|最后更新|修订日期|修订时间|发布日期|发布时间|版本日期|更新于)"
-                      r"\s*[:为于]?\s*" + _DATE)
-_DATE_THEN_EFFECTIVE = re.compile(_DATE + r"\s*(?:起)?\s*(?:生效|施行|实施)")
+                      + _LABEL_END + _DATE)
+_DATE_THEN_EFFECTIVE = re.compile(_DATE + r"\s*(?:起)?\s*(?:发布)?\s*(?:并)?\s*(?:同时)?\s*(?:正式)?\s*(?:生效|施行|实施)")
 _DATE_THEN_UPDATED = re.compile(_DATE + r"\s*(?:修订|更新|发布)")
+
+
+def _date_number(value: str) -> int:
+    """'2023', '二〇二三' (digit by digit), '十二', '三十一' → int."""
+    if value.isdigit():
+        return int(value)
+    if "十" in value:
+        return to_int(value.replace("〇", "零"))
+    return int("".join(str(_DIGITS[char]) for char in value))
 
 
 def _date(match: re.Match) -> Optional[datetime.date]:
     try:
-        return datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
+        return datetime.date(*(_date_number(match.group(i)) for i in (1, 2, 3)))
+    except (ValueError, KeyError):
         return None
 
 

@@ -17,6 +17,7 @@ from typing import Any, Dict, List
 import yaml
 
 from bot.knowledge import facts
+from bot.knowledge.cancellation import cancellation_terms
 from bot.knowledge.cleaning import PolicyError, clean_text, decode_policy
 from bot.knowledge.contacts import contacts as extract_contacts
 from bot.knowledge.passages import build_passages, strip_internal
@@ -95,8 +96,10 @@ def build_knowledge(text: str, app_id: str, name: str) -> Dict[str, Any]:
     document = parse(cleaned)
     if not document.paragraphs:
         raise PolicyError("the policy has no text paragraphs")
-    paths, contact_paths = extract_paths(document)
+    paths, contact_paths = extract_paths(document, name)
     deadlines = facts.deadlines(document)
+    general = next((d for d in deadlines if d["applies_to"] is None), None)
+    cancellation = cancellation_terms(document)
     contacts = extract_contacts(document, contact_paths)
     retention = facts.retention(document)
     minors = facts.minors(document)
@@ -108,7 +111,7 @@ def build_knowledge(text: str, app_id: str, name: str) -> Dict[str, Any]:
         "contact": [c["quote"] for c in contacts],
         "storage_retention": [r["quote"] for r in retention],
         "minors": [minors["quote"]] if minors else [],
-        "account_deletion": [cooling["quote"]] if cooling else [],
+        "account_deletion": [item["quote"] for item in (cooling, cancellation) if item],
     }
     for path in paths:
         evidence.setdefault(path["topic"], []).append(path["quote"])
@@ -127,9 +130,10 @@ def build_knowledge(text: str, app_id: str, name: str) -> Dict[str, Any]:
         },
         "effective_date": effective.isoformat() if effective else None,
         "updated_date": updated.isoformat() if updated else None,
-        "response_deadline": deadlines[0] if deadlines else None,
-        "other_deadlines": deadlines[1:],
+        "response_deadline": general,
+        "other_deadlines": [d for d in deadlines if d is not general],
         "cooling_off": cooling,
+        "cancellation": cancellation,
         "minors": minors,
         "contacts": contacts,
         "retention": retention,

@@ -176,10 +176,16 @@ def _classify_numbered(raw: RawLine, skip: int, rest_at: int, following: Optiona
     raw.title = short_title(raw.text[skip:], raw.norm[skip:])   # used if a sibling heading is open
 
 
+_CONTACT_VALUE = re.compile(r"@|https?://|www\.|\d{5,}")
+
+
 def _is_short_heading(rest: str) -> bool:
+    """A short numbered line without sentence punctuation is a heading — unless it holds a
+    contact value ("3、发送邮件至a@b.com" is the third way to reach us, not a section)."""
     return (
         0 < len(rest) <= MAX_SHORT_HEADING
         and not _SENTENCE_PUNCT.search(rest)
+        and not _CONTACT_VALUE.search(rest)
         and not rest.endswith((",", "、"))
         and (len(rest) <= 15 or "," not in rest)
     )

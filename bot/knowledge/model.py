@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -23,10 +24,13 @@ class InvalidKnowledge(ValueError):
 
 @dataclass(frozen=True)
 class Deadline:
+    """A reply or handling deadline the policy states. ``applies_to`` is the request type it is
+    written for (a copy within 10 working days: "data_export"), None for the general one."""
     days: int
     working_days: bool
     section: str
     quote: str
+    applies_to: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class SettingsPath:
     section: str
     quote: str
     kind: str = "menu"
+    purpose: Optional[str] = None     # the policy's verb for what it does: 关闭, 删除, 查看…
+    subject: Optional[str] = None     # what the policy says it is for: 观看记录, 营销短信…
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,16 @@ class MinorsRule:
 
 
 @dataclass(frozen=True)
+class CancellationTerms:
+    """What the policy (often its 注销须知) says about cancelling an account: the conditions the
+    account must meet and what the user loses, each as the policy words it."""
+    conditions: Tuple[str, ...]
+    consequences: Tuple[str, ...]
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
 class Clause:
     section: str
     text: str
@@ -115,6 +131,11 @@ class Hit:
 
 
 QUALIFIERS = frozenset(CATEGORIES + CHANNELS + PERMISSIONS + PERSONALIZATION_KINDS)
+REQUEST_TYPES: Tuple[str, ...] = ("account_deletion", "info_deletion", "data_export", "unsubscribe")
+# Categories a user can ask to have deleted (the account itself is account_deletion).
+_NOT_DELETABLE = frozenset({"account_info", "phone_number"})
+_TRANSACTION_SUBJECT = re.compile(r"交易|订单|商品和服务信息")
+_CANCELLATION_CONTEXT = re.compile(r"注销")
 
 
 def _platform_rank(platform: str, wanted: Optional[str]) -> int:
@@ -138,6 +159,7 @@ class KnowledgeBase:
     sdks: List[Sdk]
     minors: Optional[MinorsRule]
     other_deadlines: List[Deadline] = field(default_factory=list)
+    cancellation: Optional[CancellationTerms] = None
     all_paths: Tuple[SettingsPath, ...] = field(default=(), repr=False)
     answers: Mapping[str, Tuple[Clause, ...]] = field(default_factory=dict, repr=False)
     clauses: Tuple[Clause, ...] = field(default=(), repr=False)
@@ -155,18 +177,57 @@ class KnowledgeBase:
         for order, path in enumerate(self.all_paths):
             if path.topic != topic:
                 continue
-            if wanted is not None and path.qualifier not in (wanted, None):
+            # an unqualified path serves every qualifier only when it names no record of its own
+            if wanted is not None and path.qualifier != wanted and (path.qualifier or path.subject):
                 continue
             qualifier_rank = 0 if wanted is None or path.qualifier == wanted else 1
             ranked.append((qualifier_rank, _platform_rank(path.platform, platform), order, path))
         ranked.sort(key=lambda item: item[:3])
         return [item[-1] for item in ranked]
 
+    def deletable_categories(self) -> List[Tuple[str, str]]:
+        """(category, the policy's word for it) for each data category the policy gives a deletion
+        path for, in policy order: ("browsing_history", "观看记录") for a video app."""
+        found: Dict[str, str] = {}
+        for path in self.all_paths:
+            if path.topic == "delete_info" and path.qualifier and path.qualifier not in _NOT_DELETABLE:
+                found.setdefault(path.qualifier, path.subject or path.qualifier)
+        return list(found.items())
+
+    def deadline_for(self, request_type: str) -> Optional[Deadline]:
+        """The deadline the policy publishes for ``request_type`` (account_deletion, info_deletion,
+        data_export, unsubscribe): its own if the policy states one, else the general one, else None."""
+        if request_type not in REQUEST_TYPES:
+            raise ValueError(f"unknown request type {request_type!r}; expected one of {', '.join(REQUEST_TYPES)}")
+        for deadline in [self.response_deadline, *self.other_deadlines]:
+            if deadline is not None and deadline.applies_to == request_type:
+                return deadline
+        return self.response_deadline
+
+    def transaction_retention(self) -> Optional[RetentionRule]:
+        """How long the policy says transaction records are kept (after cancellation when it says
+        so), or None when it names no period for them."""
+        rules = [rule for rule in self.retention if rule.days and _TRANSACTION_SUBJECT.search(rule.subject)]
+        after_cancellation = [rule for rule in rules
+                              if _CANCELLATION_CONTEXT.search(rule.quote) or _CANCELLATION_CONTEXT.search(rule.section)]
+        return (after_cancellation or rules or [None])[0]
+
     def clauses_for(self, topic: str) -> List[Clause]:
         """Policy passages answering a question topic, best first."""
         if topic not in QUESTION_TOPICS:
             raise ValueError(f"unknown question topic {topic!r}; expected one of {', '.join(QUESTION_TOPICS)}")
         return list(self.answers.get(topic, ()))
+
+    def passage_for(self, topic: str, question: str = "") -> Optional[Clause]:
+        """The passage to quote for a question on ``topic``: the one about the user's own words
+        within the topic (a partner, a court, recovering a cancelled account) when one covers
+        them clearly better, else the topic's lead passage; None when the policy does not
+        address the topic."""
+        clauses = self.clauses_for(topic)
+        lead = clauses[0] if clauses else None
+        if not question.strip() or lead is None:
+            return lead
+        return self._index.best_within(topic, question, lead)
 
     def search(self, question: str, k: int = 3, topic: Optional[str] = None,
                min_coverage: float = 0.0) -> List[Hit]:
@@ -204,8 +265,21 @@ def _date(value: Any, where: str) -> Optional[datetime.date]:
 def _deadline(data: Any, where: str) -> Optional[Deadline]:
     if data is None:
         return None
+    applies_to = data.get("applies_to")
+    if applies_to is not None and applies_to not in REQUEST_TYPES:
+        raise InvalidKnowledge(f"{where}: unknown request type {applies_to!r}; expected one of {', '.join(REQUEST_TYPES)}")
     return Deadline(days=int(_require(data, "days", where)), working_days=bool(data.get("working_days", False)),
-                    section=str(data.get("section", "")), quote=str(data.get("quote", "")))
+                    section=str(data.get("section", "")), quote=str(data.get("quote", "")), applies_to=applies_to)
+
+
+def _cancellation(data: Any) -> Optional[CancellationTerms]:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise InvalidKnowledge("cancellation: expected a mapping")
+    return CancellationTerms(conditions=tuple(str(c) for c in data.get("conditions") or ()),
+                             consequences=tuple(str(c) for c in data.get("consequences") or ()),
+                             section=str(data.get("section", "")), quote=str(data.get("quote", "")))
 
 
 def _path(data: Mapping[str, Any], where: str) -> SettingsPath:
@@ -226,7 +300,8 @@ def _path(data: Mapping[str, Any], where: str) -> SettingsPath:
         raise InvalidKnowledge(f"{where}: unknown kind {kind!r}; expected one of {', '.join(PATH_KINDS)}")
     return SettingsPath(topic=topic, qualifier=qualifier, platform=platform, steps=tuple(steps),
                         note=data.get("note"), section=str(data.get("section", "")),
-                        quote=str(data.get("quote", "")), kind=kind or path_kind(steps))
+                        quote=str(data.get("quote", "")), kind=kind or path_kind(steps),
+                        purpose=data.get("purpose"), subject=data.get("subject"))
 
 
 def _contact(data: Mapping[str, Any], where: str) -> Contact:
@@ -278,6 +353,7 @@ def knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
             section=str(minors.get("section", "")), quote=str(minors.get("quote", ""))),
         other_deadlines=[_deadline(item, f"other_deadlines[{i}]")
                          for i, item in enumerate(_items(data, "other_deadlines"))],
+        cancellation=_cancellation(data.get("cancellation")),
         all_paths=tuple(_path(item, f"paths[{i}]") for i, item in enumerate(flat_paths(data))),
         answers={topic: tuple(_clause(item, f"answers.{topic}[{i}]") for i, item in enumerate(items or []))
                  for topic, items in grouped_answers(data).items()},

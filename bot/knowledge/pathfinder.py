@@ -17,9 +17,13 @@ from typing import List, Optional, Tuple
 from bot.knowledge.steps import (
     BRACKETS, CJK, COMMON_YI, CONNECTIVE, CONNECTIVE_RESIDUAL, CONTINUATION, HARD_STOP, LEADING_WORDS,
     MAX_QUOTED_SINGLE, NAV_BEFORE, PAGE_OF_MENU, POSITION, REPLY_CODE, SEPARATOR, Segment, SETTINGS_WORDS,
-    SINGLE_AFTER, SINGLE_BEFORE, SMS_INSTRUCTION, Span, TRAILING_ACTION, TRIGGER, clause_bounds, clean_label,
+    SINGLE_AFTER, SINGLE_BEFORE, SMS_INSTRUCTION, Span, TRAILING_ACTION, TRIGGER, WEB_PRECONDITION, clause_bounds,
+    clean_label,
     plausible_unquoted, position_note, quote_spans, find_separators, split_enter,
 )
+
+
+_PATHS_JOINED = re.compile(r"^\s*(?:或者?|、|和|及|以及|与|/)?\s*$")
 
 
 @dataclass
@@ -48,6 +52,7 @@ class _Finder:
             cuts = [(a, b, "sep") for a, b in separators]
             cuts += [(i, i + 1, "stop") for i in range(clause_start, clause_end)
                      if norm[i] in HARD_STOP and not self._inside_quote(i)]
+            cuts += [(i, i, "stop") for i in self._between_quoted_paths(clause_start, clause_end)]
             cuts.sort()
             run: List[Segment] = []
             previous_end = clause_start
@@ -57,6 +62,18 @@ class _Finder:
                     self._chain(run)
                     run = []
                 previous_end = end
+
+    def _between_quoted_paths(self, lo: int, hi: int) -> List[int]:
+        """Where one quoted path ends and the next begins ("“我的-订单”或“我的-设置-地址管理”"): two
+        paths side by side, not one. Quoted single steps joined by 、 stay one path."""
+        spans = [s for s in self.spans if not s.pseudo and lo <= s.open and s.close < hi]
+        cuts = []
+        for first, second in zip(spans, spans[1:]):
+            if not _PATHS_JOINED.match(self.norm[first.close + 1:second.open]):
+                continue
+            if all(find_separators(self.norm, *span.inner) for span in (first, second)):
+                cuts.append(first.close + 1)
+        return cuts
 
     def _inside_quote(self, index: int) -> bool:
         return any(span.open < index < span.close for span in self.spans if not span.pseudo)
@@ -320,10 +337,24 @@ class _Finder:
     # -- shared -----------------------------------------------------------------------------
     def _add(self, path: FoundPath, end: int) -> None:
         path.steps.extend(self._continuation(end, path.notes))
+        precondition = self._web_precondition(path.start)
+        if precondition and precondition not in path.steps:
+            path.steps.insert(0, precondition)
         note = re.match(r"^\s*\(([^()]{1,40})\)", self.norm[path.end:])
         if note:
             path.notes.append(self.text[path.end + note.start(1):path.end + note.end(1)])
         self.found.append(path)
+
+    def _web_precondition(self, start: int) -> Optional[str]:
+        """"打开www.example.com并登录，进入“账户设置-隐私设置”": the page to open first, when the
+        same sentence says so right before the path."""
+        sentence_start = max((m.end() for m in re.finditer(r"[。!?;]", self.norm[:start])), default=0)
+        found = None
+        for match in WEB_PRECONDITION.finditer(self.norm, sentence_start, start):
+            found = match
+        if found is None or start - found.end() > 8:
+            return None
+        return self.text[found.start():found.end()].strip()
 
     def _continuation(self, end: int, notes: List[str]) -> List[str]:
         extra = []

@@ -15,14 +15,15 @@ from typing import Dict, Iterable, List, Optional, Pattern, Tuple
 from bot.knowledge.pathfinder import FoundPath, find_paths
 from bot.knowledge.sections import Document, Paragraph, clause_spans
 from bot.knowledge.vocab import (
-    CATEGORY_WORDS, CHANNEL_WORDS, GENERIC_PATH_TOPIC_WORDS, NOT_PERSONAL_DATA, PERMISSION_WORDS,
-    PERSONAL_DATA_WORDS, PERSONALIZATION_WORDS, SPECIFIC_PATH_TOPIC_WORDS, TITLE_GENERIC_PATH_TOPIC_WORDS,
-    matching, path_kind, platform_markers,
+    CATEGORY_WORDS, CHANNEL_WORDS, GENERIC_PATH_TOPIC_WORDS, NOT_A_RECORD, NOT_PERSONAL_DATA, OTHER_RECORD,
+    PERMISSION_WORDS, PERSONAL_DATA_WORDS, PERSONALIZATION_WORDS, PRODUCT_EDITION, PURPOSE_VERBS,
+    SPECIFIC_PATH_TOPIC_WORDS, TITLE_GENERIC_PATH_TOPIC_WORDS, TURN_BACK_ON, TURN_OFF_WORDS, TURN_ON_VERBS, matching, path_kind,
+    platform_markers,
 )
 from bot.text import normalize
 
 CATEGORY_TOPICS = ("view_or_correct_info", "delete_info", "withdraw_consent")
-_CONTACT_STEP = re.compile(r"联系我们|联系客服|在线客服|人工客服|客服中心|^客服$")
+_CONTACT_STEP = re.compile(r"联系我们|联系客服|在线客服|人工客服|客服中心|^客服$|我的客服|帮助与客服$|意见反馈|问题反馈|^反馈$")
 _NOT_SETTINGS_STEP = re.compile(r"政策|协议|声明|规则|关于")
 _BACK_REFERENCE = re.compile(r"上述|前述|以上|这些|该等")
 _SAME_PATH = re.compile(r"(?:此|该|上述|以上|前述)(?:路径|途径|入口|页面)")
@@ -44,6 +45,10 @@ class _Context:
         # Later sentences that say what "this path" also does (您可通过此路径…进行删除).
         self.same_path = " ".join(norm[a:b] for a, b in spans[index + 1:] if _SAME_PATH.search(norm[a:b]))
         self.quote = paragraph.text[clause_start:clause_end].strip()
+        self.after = norm[path.end:clause_end]
+        self.before = norm[clause_start:path.start]
+        sentence_start = max((m.end() for m in re.finditer(r"[。!?]", norm[:path.start])), default=0)
+        self.sentence_before = norm[sentence_start:path.start]
         self.steps = normalize(" ".join(path.steps))
         self.last_step = normalize(path.steps[-1])
         chain = paragraph.section.chain
@@ -83,15 +88,22 @@ def _topics(context: _Context) -> List[str]:
     return []
 
 
-def _qualifiers(topic: str, context: _Context) -> List[Optional[str]]:
+def _qualifiers(topic: str, context: _Context) -> List[Tuple[Optional[str], Optional[str]]]:
+    """(qualifier, subject) pairs: the vocabulary value the path is for, and the words the policy
+    uses for it ("观看记录" for browsing_history); a record the vocabulary has no value for gives
+    (None, "收听记录"), so the path is not served for every category."""
     nearest = f"{context.path.sublabel} {context.last_step}"
     if topic in CATEGORY_TOPICS:
         tiers = [nearest, context.steps, context.clause, context.leaf_title]
         found = _first_hit(CATEGORY_WORDS, tiers + context.parent_titles)
-    elif topic == "unsubscribe":
+        if not found:
+            return [(None, _other_record(context))]
+        return [(value, _subject(CATEGORY_WORDS[value], context)) for value in found]
+    if topic == "unsubscribe":
         tiers = [f"{context.path.sublabel} {context.steps}", context.clause, context.paragraph.norm]
         found = _first_hit(CHANNEL_WORDS, tiers + [context.leaf_title])
-    elif topic == "permissions":
+        return [(value, _subject(CHANNEL_WORDS[value], context)) for value in found] or [(None, None)]
+    if topic == "permissions":
         clause = context.clause
         if _BACK_REFERENCE.search(clause) and not matching(PERMISSION_WORDS, clause):
             clause = f"{context.previous_clause} {clause}"
@@ -100,7 +112,52 @@ def _qualifiers(topic: str, context: _Context) -> List[Optional[str]]:
         found = _first_hit(PERSONALIZATION_WORDS, [nearest, context.steps, context.clause])
     else:
         found = []
-    return list(found) or [None]
+    return [(value, None) for value in found] or [(None, None)]
+
+
+def _subject(pattern: Pattern[str], context: _Context) -> Optional[str]:
+    for text in (context.clause, f"{context.path.sublabel} {context.last_step}", context.steps):
+        match = pattern.search(text)
+        if match:
+            return match.group()
+    return None
+
+
+def _other_record(context: _Context) -> Optional[str]:
+    for text in (context.clause, context.steps):
+        for match in OTHER_RECORD.finditer(text):
+            if not NOT_A_RECORD.match(match.group(1)):
+                return match.group(1)
+    return None
+
+
+def _purpose(context: _Context) -> Optional[str]:
+    """The policy's verb for what the path does: the first after it in its clause, else the
+    last before it."""
+    after = PURPOSE_VERBS.search(context.after)
+    if after:
+        return after.group()
+    before = list(PURPOSE_VERBS.finditer(context.before))
+    return before[-1].group() if before else None
+
+
+def _turns_on(context: _Context, purpose: Optional[str]) -> bool:
+    """"如您关闭后希望重新接收促销信息，可在“…”中重新开启": a way back in, not out."""
+    text = f"{context.previous_clause} {context.clause}"
+    if TURN_BACK_ON.search(text):
+        return True
+    return bool(purpose and TURN_ON_VERBS.fullmatch(purpose)) and not TURN_OFF_WORDS.search(text)
+
+
+def _other_product(context: _Context, app_name: str) -> bool:
+    """A path the policy gives for another edition it also covers ("如您使用的是快看极速版App，…")."""
+    name = normalize(app_name or "")
+    for text in (context.sentence_before, context.leaf_title):
+        for match in PRODUCT_EDITION.finditer(text):
+            edition = match.group(1)
+            if not name or edition not in name:
+                return True
+    return False
 
 
 def _platform(context: _Context) -> str:
@@ -128,8 +185,9 @@ def _is_contact_path(path: FoundPath) -> bool:
     return bool(_CONTACT_STEP.search(normalize(path.steps[-1])))
 
 
-def extract_paths(document: Document) -> Tuple[List[dict], List[dict]]:
-    """(settings paths, in-app contact paths) of a parsed policy, in document order."""
+def extract_paths(document: Document, app_name: str = "") -> Tuple[List[dict], List[dict]]:
+    """(settings paths, in-app contact paths) of a parsed policy, in document order; paths written
+    for another edition of the product than ``app_name`` are left out."""
     paths: List[dict] = []
     contact_paths: List[dict] = []
     seen = set()
@@ -150,13 +208,16 @@ def extract_paths(document: Document) -> Tuple[List[dict], List[dict]]:
             if _is_contact_path(found):
                 contact_paths.append(record)
                 continue
-            if _NOT_SETTINGS_STEP.search(context.last_step):
+            if _NOT_SETTINGS_STEP.search(context.last_step) or _other_product(context, app_name):
                 continue
+            record["purpose"] = _purpose(context)
             for topic in _topics(context):
-                for qualifier in _qualifiers(topic, context):
+                if topic in ("unsubscribe", "personalization") and _turns_on(context, record["purpose"]):
+                    continue
+                for qualifier, subject in _qualifiers(topic, context):
                     key = (topic, qualifier, platform, tuple(found.steps))
                     if key in seen:
                         continue
                     seen.add(key)
-                    paths.append({"topic": topic, "qualifier": qualifier, **record})
+                    paths.append({"topic": topic, "qualifier": qualifier, "subject": subject, **record})
     return paths, contact_paths

@@ -23,6 +23,7 @@ import numpy as np
 
 from bot.knowledge.model import Clause, Hit
 from bot.knowledge.sections import BREADCRUMB_SEPARATOR
+from bot.knowledge.vocab import QUESTION_TOPIC_WORDS
 from bot.text import normalize
 
 jieba.setLogLevel(logging.WARNING)
@@ -32,6 +33,9 @@ PRIVACY_TERMS_DIR = Path(__file__).resolve().parents[2] / "data" / "jieba"
 TOPIC_BOOST = 1.5
 SUPERSEDED_WEIGHT = 0.5
 COVERAGE_CACHE = 4096           # words whose per-passage coverage is kept, per app
+DISTINCT_MARGIN = 0.2           # a specific passage must cover the question's own words this much better
+MIN_DISTINCT_COVERAGE = 0.5
+COMMON_IN_TOPIC = 0.25          # a topic word in this share of the topic's passages says nothing specific
 
 _STOPWORDS = frozenset(
     "的 了 和 与 及 或 是 在 我 我们 您 你 吗 呢 吧 啊 呀 么 嘛 啥 咋 怎么 怎么样 如何 怎样 什么 可以 能 能否 "
@@ -221,13 +225,51 @@ class ClauseIndex:
 
     def coverage(self, question: str) -> np.ndarray:
         """Each passage's coverage of ``question`` (see ``Hit``)."""
-        words = question_words(question)
+        return self._coverage_of(question_words(question))
+
+    def _coverage_of(self, words: Sequence[Tuple[str, Tuple[str, ...]]]) -> np.ndarray:
         if not words or not self.clauses:
             return np.zeros(len(self.clauses), dtype=np.float32)
         table = [self._word(word, parts) for word, parts in words]
         weights = np.array([weight for _, weight in table], dtype=np.float32)
         credits = np.stack([credits for credits, _ in table])
         return (weights @ credits) / weights.sum()
+
+    def best_within(self, topic: str, question: str, lead: Optional[Clause]) -> Optional[Clause]:
+        """The passage of ``topic`` that answers ``question`` in particular — the one holding the
+        words that set this question apart from others on the topic (a partner, a court,
+        recovering an account) — else ``lead``, the topic's general answer."""
+        candidates = [i for i, clause in enumerate(self.clauses) if topic in clause.topics and not clause.superseded]
+        if not candidates:
+            return lead
+        words = self._distinctive_words(topic, question, candidates)
+        if not words:
+            return lead
+        coverage = self._coverage_of(words)
+        scores = self.scores(question, topic)
+        best = max(candidates, key=lambda i: (round(float(coverage[i]), 4), float(scores[i]), -i))
+        lead_index = next((i for i, c in enumerate(self.clauses) if lead is not None and c.text == lead.text
+                           and c.section == lead.section), None)
+        lead_coverage = float(coverage[lead_index]) if lead_index is not None else 0.0
+        if float(coverage[best]) >= max(lead_coverage + DISTINCT_MARGIN, MIN_DISTINCT_COVERAGE):
+            return self.clauses[best]
+        return lead
+
+    def _distinctive_words(self, topic: str, question: str,
+                           candidates: Sequence[int]) -> List[Tuple[str, Tuple[str, ...]]]:
+        """The question's words some passage of the topic has, other than the topic's own (第三方
+        in a sharing question) unless few of its passages have them (法院 among complaint ones)."""
+        content = QUESTION_TOPIC_WORDS[topic].content
+        kept = []
+        for word, parts in question_words(question):
+            present = self._presence(word)[list(candidates)]
+            if not present.any():
+                continue            # a word no passage of the topic has tells none of them apart
+            variants = _VARIANTS.get(word, (word,))
+            if any(content.search(variant) for variant in variants) and present.mean() >= COMMON_IN_TOPIC:
+                continue
+            kept.append((word, parts))
+        return kept
 
     def search(self, question: str, k: int = 3, topic: Optional[str] = None,
                min_coverage: float = 0.0) -> List[Hit]:

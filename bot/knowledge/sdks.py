@@ -41,6 +41,7 @@ def extract_sdks(document: Document) -> List[dict]:
     sdks: Dict[str, dict] = {}
     lines = [line for line in document.source_lines if not line.section.superseded]
     _key_value_blocks(lines, sdks)
+    _column_tables(lines, sdks)
     _intro_lists(lines, sdks)
     _package_prose(lines, sdks)
     return list(sdks.values())
@@ -93,6 +94,52 @@ def _key_value_blocks(lines: List[Line], sdks: Dict[str, dict]) -> None:
             current["data"] = text[data.end():].strip()
     for block in blocks:
         _merge(sdks, block["name"], block["purpose"], block["data"], block["line"], block["package"])
+
+
+_TABLE_HEADER = re.compile(r"(?:SDK|sdk|第三方|合作方|插件)\s*(?:名称|名字)")
+_HEADER_PURPOSE = re.compile(r"目的|用途|场景|功能")
+_HEADER_DATA = re.compile(r"信息|字段|数据|类型|范围")
+_LINK_CELL = re.compile(r"\s*(?:点击)?(?:查看)?(?:第三方)?(?:SDK)?(?:隐私(?:权)?政策|隐私协议)(?:链接)?\s*$")
+_ROW_STOP = re.compile(r"^\s*(?:[(（]\s*\d{1,2}\s*[)）]|\d{1,2}\s*[、.)]|[一二三四五六七八九十]{1,3}\s*[、.]|[(（][一二三四五六七八九十]{1,3}[)）])")
+MAX_TABLE_LINES = 80
+
+
+def _cells(norm: str) -> List[str]:
+    return [cell for cell in re.split(r"\s+", norm.strip()) if cell]
+
+
+def _looks_like_name(cell: str) -> bool:
+    return (0 < len(cell) <= 20 and not re.search(r"[、,。;:()]", cell)
+            and bool(_VENDOR.search(cell) or re.search(r"[A-Za-z]{2,}", cell) or len(cell) <= 8))
+
+
+def _column_tables(lines: List[Line], sdks: Dict[str, dict]) -> None:
+    """Tables exported as text, one row per line with cells separated by spaces or tabs, under a
+    header naming the SDK, purpose and data columns ("SDK名称 使用目的 收集的个人信息", even run
+    together): a row starts with the SDK's name; a line that does not is the data cell of the row
+    before it (tables wrap long cells onto the next line)."""
+    index = 0
+    while index < len(lines):
+        header = lines[index].norm
+        index += 1
+        if not (_TABLE_HEADER.search(header) and _HEADER_PURPOSE.search(header) and _HEADER_DATA.search(header)
+                and len(header) <= 60 and "。" not in header):
+            continue
+        row: Optional[dict] = None
+        for line in lines[index:index + MAX_TABLE_LINES]:
+            if _ROW_STOP.match(line.norm) or _TABLE_HEADER.search(line.norm):
+                break
+            cells = [_LINK_CELL.sub("", cell) for cell in _cells(line.text)]
+            cells = [cell for cell in cells if cell]
+            if len(cells) >= 2 and _looks_like_name(cells[0]):
+                if row:
+                    _merge(sdks, row["name"], row["purpose"], row["data"], row["line"])
+                row = {"name": cells[0], "purpose": cells[1], "data": " ".join(cells[2:]) or None, "line": line}
+            elif row is not None and cells and row["data"] is None and ":" not in line.norm:
+                row["data"] = " ".join(cells)
+            index += 1
+        if row:
+            _merge(sdks, row["name"], row["purpose"], row["data"], row["line"])
 
 
 def _strip_package(value: str) -> str:

@@ -24,7 +24,8 @@ TRIGGER = re.compile(
     r"进入|点击|点按|单击|打开|前往|访问|通过|登录|选择|找到|在|于"
 )
 LEADING_WORDS = re.compile(r"^(?:您可以|您可|可以|可|请|再|然后|并|依次|通过|在(?!线)|于|进入|点击|点按|单击|选择|打开|前往|找到|访问|至)+")
-PLATFORM_PREFIX = re.compile(r"^(?:移动端|手机端|客户端|PC端|pc端|H5端|h5端|网页端|电脑端|APP|App|app|小程序)+", re.I)
+PLATFORM_PREFIX = re.compile(
+    r"^(?:(?:移动端|手机端|客户端|PC端|pc端|H5端|h5端|网页端|电脑端|APP|App|app|小程序)(?:内|中|里|上)?)+", re.I)
 POSITION = re.compile(r"(?:页面)?(?:右上角|左上角|右下角|左下角|顶部|底部|右侧|左侧|上方|下方)(?:的)?")
 TRAILING_UI = re.compile(r"(?:按钮|菜单|页面|界面|选项|入口|图标|栏目|标签|模块)$")
 TRAILING_BUTTON = re.compile(r"(?:按钮|图标)$")
@@ -56,6 +57,14 @@ REPLY_CODE = re.compile(
     r"回复\s*([\"“「]?)([A-Za-z0-9]{1,8})[\"”」]?((?:\s*(?:或|/|、)\s*[\"“「]?[A-Za-z0-9]{1,8}[\"”」]?)*)"
 )
 NOTE = re.compile(r"\(([^()]{1,40})\)")
+# Menu buttons drawn as glyphs (【我】-【≡】-【设置】): a quoted glyph is a step.
+MENU_GLYPH = re.compile(r"[≡☰⋯…·•+＋⚙︙⋮]{1,3}")
+# A web page the user must open first: "打开www.example.com并登录", "登录XX官网后".
+WEB_PRECONDITION = re.compile(
+    r"(?:打开|访问|登录|登陆)\s*(?:(?:https?://)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+[A-Za-z0-9/._~%-]*|"
+    r"[\u4e00-\u9fffA-Za-z0-9]{2,10}(?:官网|网站|网页版))(?:\s*(?:并|后)\s*(?:登录|登陆)(?:您的)?(?:账号|账户)?)?"
+)
+_URL_TAIL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9./?=&%#:~+_-]*$|@[A-Za-z0-9._-]*$")
 
 Segment = Tuple[int, int]              # a stretch of a clause between separators
 
@@ -96,7 +105,11 @@ def quote_spans(norm: str) -> List[Span]:
         spans.extend(unclosed_quote_span(norm, opened))
     inside = [(span.open, span.close) for span in spans]
     for open_mark, close_mark in BRACKETS.items():
-        for match in re.finditer(re.escape(open_mark) + r"[^" + re.escape(open_mark + close_mark) + r"\n]{1,20}" + re.escape(close_mark), norm):
+        inner = r"[^" + re.escape(open_mark + close_mark) + r"\n]"
+        for match in re.finditer(re.escape(open_mark) + inner + "{1,60}" + re.escape(close_mark), norm):
+            # a long bracket only when it holds a whole path (【片场→个人→个人设置(…)→隐私权限设置】)
+            if match.end() - match.start() > 22 and not SEPARATOR.search(match.group()):
+                continue
             if not any(a < match.start() < b for a, b in inside):
                 spans.append(Span(match.start(), match.end() - 1))
     return sorted(spans, key=lambda span: span.open)
@@ -122,7 +135,7 @@ def find_separators(norm: str, start: int, end: int) -> List[Tuple[int, int]]:
                 continue
             if left in "与和及或" or right == "或":
                 continue
-        if re.search(r"https?://\S*$|www\.\S*$|@\S*$", norm[max(start, match.start() - 60):match.start()]):
+        if _URL_TAIL.search(norm[max(start, match.start() - 60):match.start()]):
             continue
         found.append((match.start(), match.end()))
     return found
@@ -143,7 +156,7 @@ def clean_label(text: str, norm: str, notes: List[str], quoted: bool = False) ->
         text, norm = text[:position.start()] + text[position.end():], norm[:position.start()] + norm[position.end():]
     keep = [i for i, ch in enumerate(norm) if ch not in QUOTE_CHARS]
     text, norm = "".join(text[i] for i in keep), "".join(norm[i] for i in keep)
-    text, norm = text.strip(), norm.strip()
+    text, norm = _without_unmatched_brackets(text.strip(), norm.strip())
     if not quoted:
         for pattern in (LEADING_WORDS, PLATFORM_PREFIX, LEADING_WORDS):
             match = pattern.match(norm)
@@ -160,6 +173,17 @@ def clean_label(text: str, norm: str, notes: List[str], quoted: bool = False) ->
     return text
 
 
+def _without_unmatched_brackets(text: str, norm: str) -> Tuple[str, str]:
+    """A path wrapped in brackets, "（我的-设置-隐私设置）予以关闭": the opening bracket is not part
+    of the first step, and the sentence after the closing one is not part of the last."""
+    while norm[:1] in "([":
+        text, norm = text[1:].lstrip(), norm[1:].lstrip()
+    for index, char in enumerate(norm):
+        if char in ")]" or char in "([":
+            return text[:index].rstrip(), norm[:index].rstrip()
+    return text, norm
+
+
 def position_note(label: str, position: str) -> str:
     return f"“{label}”在{position.replace('页面', '').rstrip('的')}"
 
@@ -167,6 +191,8 @@ def position_note(label: str, position: str) -> str:
 def valid_label(norm: str, quoted: bool = False) -> bool:
     """Short, no sentence punctuation; unquoted text must not read like prose (您/我们/如果…),
     while a quoted label may be a UI label such as “联系我们”."""
+    if quoted and MENU_GLYPH.fullmatch(norm):
+        return True
     return (
         0 < len(norm) <= MAX_LABEL
         and bool(CJK.search(norm) or re.search(r"[A-Za-z]{2,}", norm))

@@ -25,7 +25,7 @@ APPS_DIR_ENV = "PRIVACY_APPS_DIR"
 DEFAULT_APPS_DIR = Path(__file__).resolve().parents[2] / "data" / "apps"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-SETTABLE = ("name", "effective_date", "updated_date", "response_deadline", "cooling_off", "minors")
+SETTABLE = ("name", "effective_date", "updated_date", "response_deadline", "cooling_off", "minors", "cancellation")
 LISTS = ("paths", "contacts", "retention", "sdks", "answers", "other_deadlines", "clauses")
 
 

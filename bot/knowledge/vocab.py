@@ -58,7 +58,7 @@ CATEGORY_WORDS = _compile({
                     r"昵称|头像|实名认证|安全信息|基本资料|个人主页",
     "address": r"收货地址|收货信息|地址管理|收货人|配送地址|常用地址|地址簿",
     "order": r"订单",
-    "browsing_history": r"浏览(?:记录|信息|历史|足迹)|足迹",
+    "browsing_history": r"浏览(?:记录|信息|历史|足迹)|足迹|(?:观看|播放)(?:记录|历史)",
     "search_history": r"搜索(?:历史|记录)",
     "review": r"评价|评论|晒单",
     "invoice": r"发票|增票",
@@ -122,6 +122,21 @@ PERSONAL_DATA_WORDS = re.compile(
     r"个人信息|个人资料|您的|账[号户]|地址|订单|记录|评价|评论|发票|档案|信息"
 )
 NOT_PERSONAL_DATA = re.compile(r"(?:本|隐私)政策|隐私声明|本协议")
+
+# What a path does, in the policy's own verb (the path's ``purpose``), nearest the path first.
+PURPOSE_VERBS = re.compile(
+    r"取消订阅|退订|关闭|取消|删除|清除|清空|注销|撤回|撤销|解绑|解除绑定|查看|查阅|查询|访问|修改|更正|更改|编辑|补充|"
+    r"管理|导出|下载|获取|复制|开启|打开|重新订阅|订阅|恢复|设置|申请"
+)
+# Turning something (back) on is not a way to stop marketing or personalisation.
+TURN_ON_VERBS = re.compile(r"开启|打开|订阅|接收")
+TURN_BACK_ON = re.compile(r"重新(?:订阅|接收|接受|开启|打开)|恢复(?:接收|订阅)")
+TURN_OFF_WORDS = re.compile(r"退订|取消|关闭|不想|不希望|不愿|拒绝|停止|撤回")
+# A data record the vocabulary has no value for ("收听记录"): the path is about that, not any category.
+OTHER_RECORD = re.compile(r"([\u4e00-\u9fff]{2}(?:记录|历史))")
+NOT_A_RECORD = re.compile(r"^(?:历史|相关|使用|全部|上述|这些|个人|您的|交易|订单|登录|操作|日志|聊天)")
+# Other products a policy covers ("快看极速版", "抖音火山版"): a path written for one is not the app's.
+PRODUCT_EDITION = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{0,8}(?:极速|火山|国际|精简|青春|概念|极简|商家|骑手|司机|企业|Lite|HD)版)")
 
 INSTRUCTION_STEP = re.compile(
     r"^(?:回复|发送|编辑短信|拨打|致电|长按|按住|根据|按照|依照|按短信|扫描|扫码|摇一摇|退订链接|点击短信|点击邮件)"

@@ -16,9 +16,9 @@ POLICIES_DIR = REPO.parent / "shared" / "policies"
 LAUNCH_APPS = ("melochi", "yhd", "miniapp", "tego", "liqun")
 
 
-def knowledge_of(text: str, app_id: str = "sample") -> KnowledgeBase:
+def knowledge_of(text: str, app_id: str = "sample", name: str = "") -> KnowledgeBase:
     """A KnowledgeBase straight from policy text (ingest + load, in memory)."""
-    return knowledge_base(build_knowledge(text, app_id, app_id))
+    return knowledge_base(build_knowledge(text, app_id, name or app_id))
 
 
 def without_brackets(text: str) -> str:

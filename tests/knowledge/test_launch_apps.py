@@ -461,3 +461,37 @@ def test_first_passage_for_each_question_topic(app, app_id, topic):
     assert clauses, f"no passage for {topic}"
     assert (clauses[0].section, clauses[0].text[:len(start)]) == (section, start)
     assert contains in clauses[0].text
+
+
+# --- facts the request flows state (issue 10) ----------------------------------------------------
+
+def test_liqun_keeps_transaction_records_five_years_after_cancellation(app):
+    rule = app("liqun").transaction_retention()
+    assert (rule.period, rule.days) == ("5年甚至更长的时间", 1825)
+    assert rule.section == "附件一:《利群网商账户注销须知》"
+
+
+def test_liqun_cancellation_notice_conditions_and_consequences(app):
+    terms = app("liqun").cancellation
+    assert len(terms.conditions) == 8 and terms.conditions[2].startswith("账户内无未完成的订单")
+    assert terms.consequences[0] == "您将无法登录、使用本利群网商账户"
+    assert terms.section == "附件一:《利群网商账户注销须知》"
+
+
+@pytest.mark.parametrize("app_id, years", [("melochi", 3), ("tego", 3)])
+def test_transaction_retention_stated_by_the_policy(app, app_id, years):
+    assert app(app_id).transaction_retention().days == 365 * years
+
+
+@pytest.mark.parametrize("app_id", ["yhd", "miniapp"])
+def test_no_transaction_retention_where_the_policy_names_none(app, app_id):
+    assert app(app_id).transaction_retention() is None
+
+
+@pytest.mark.parametrize("app_id", LAUNCH_APPS)
+def test_no_launch_policy_has_a_cooling_off_or_a_request_type_deadline(app, app_id):
+    kb = app(app_id)
+    assert kb.cooling_off is None
+    for request_type in ("account_deletion", "info_deletion", "data_export", "unsubscribe"):
+        assert kb.deadline_for(request_type) == kb.response_deadline
+    assert [d for d in kb.other_deadlines if d.applies_to] == []
