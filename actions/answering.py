@@ -19,12 +19,14 @@ from actions.context import (
     unknown_app_message,
 )
 from actions.handoff import hand_over
+from bot.dialogue import clarify
 from bot.dialogue.answers import Question, answer
 from bot.dialogue.fallback import fallback_reply, out_of_scope_reply, should_hand_over
-from bot.dialogue.vocabulary import QUESTION_TOPICS, SELF_SERVICE_TOPICS, platform_in
+from bot.dialogue.vocabulary import QUESTION_TOPICS, REQUEST_INTENTS, SELF_SERVICE_TOPICS, platform_in
 from bot.knowledge import UnknownApp
 
 ANSWERABLE = set(SELF_SERVICE_TOPICS) | set(QUESTION_TOPICS)
+CLARIFY_PREFIX = clarify.OFFER + ":"
 
 
 def _question(tracker: Tracker, intent: str, carry_over: bool) -> Question:
@@ -109,6 +111,8 @@ class ActionHandleAffirm(Action):
         offer = tracker.get_slot("offered_request")
         if offer == "handoff":
             return await hand_over(dispatcher, tracker, "misunderstanding")
+        if offer and offer.startswith(CLARIFY_PREFIX):  # "是的" to "您是想…吗？": its first option
+            return await _take_interpretation(dispatcher, tracker, offer[len(CLARIFY_PREFIX):])
         if offer:
             return [SlotSet("request_type", offer), SlotSet("offered_request", None),
                     SlotSet("continue_with", "request_form")]
@@ -122,12 +126,29 @@ class ActionHandleDeny(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
+        if (tracker.get_slot("offered_request") or "").startswith(CLARIFY_PREFIX):
+            dispatcher.utter_message(text=clarify.rephrase_prompt())
+            return [SlotSet("offered_request", None)]
         dispatcher.utter_message(text="好的。还有其他可以帮您的吗？")
         return [SlotSet("offered_request", None)]
 
 
+async def _take_interpretation(dispatcher: CollectingDispatcher, tracker: Tracker,
+                               intent: str) -> List[Dict[Text, Any]]:
+    if intent in ANSWERABLE:
+        return await answer_question(dispatcher, tracker, intent)
+    if intent in REQUEST_INTENTS:
+        return [SlotSet("request_type", REQUEST_INTENTS[intent]), SlotSet("offered_request", None),
+                SlotSet("continue_with", "request_form")]
+    if intent == "human_handoff":
+        return await hand_over(dispatcher, tracker, "user_request")
+    dispatcher.utter_message(text=clarify.rephrase_prompt())
+    return [SlotSet("offered_request", None)]
+
+
 class ActionPolicyFallback(Action):
-    """A message the NLU is unsure about: answered from the policy text, then a human."""
+    """A message the NLU is unsure about: first "您是想……吗？" with the likeliest meanings, then
+    an answer from the policy text or a request to rephrase, then a human."""
 
     def name(self) -> Text:
         return "action_policy_fallback"
@@ -142,6 +163,12 @@ class ActionPolicyFallback(Action):
         except (UnknownApp, NoAppConfigured) as error:
             dispatcher.utter_message(text=unknown_app_message(error))
             return []
+        choices = clarify.options(tracker.latest_message.get("intent_ranking") or [])
+        if misses == 1 and choices:
+            reply = clarify.clarify_reply(choices, tracker.latest_message.get("entities") or [])
+            say(dispatcher, reply)
+            return [SlotSet("fallback_count", misses),
+                    SlotSet("offered_request", CLARIFY_PREFIX + choices[0][0])]
         reply = fallback_reply(kb, latest_text(tracker), misses)
         say(dispatcher, reply)
         return [SlotSet("fallback_count", misses), SlotSet("offered_request", reply.offer)]

@@ -130,3 +130,19 @@ def test_the_status_of_a_completed_export_gives_its_download_link(backend, domai
     run(ActionCheckRequestStatus().run(status, tracker("查一下进度", "check_request_status",
                                                        metadata=metadata, sender=sender), domain))
     assert "下载链接" in texts(status) and "/v1/exports/" in texts(status)
+
+
+def test_a_first_miss_asks_which_of_the_likeliest_meanings_the_user_means(backend, domain):
+    from actions.answering import ActionPolicyFallback
+
+    conversation = tracker("不用了可以关掉吗", "nlu_fallback")
+    conversation.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.5}, {"name": "how_delete_account", "confidence": 0.38},
+        {"name": "ask_permissions", "confidence": 0.3}]
+    dispatcher = CollectingDispatcher()
+    events = run(ActionPolicyFallback().run(dispatcher, conversation, domain))
+    assert "您是想了解如何注销账号" in texts(dispatcher) and "没太理解" not in texts(dispatcher)
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/how_delete_account", "/ask_permissions",
+                                                                         "/deny"]
+    assert {"event": "slot", "name": "offered_request", "value": "clarify:how_delete_account",
+            "timestamp": None} in events
