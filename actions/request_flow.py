@@ -16,13 +16,14 @@ from actions.context import (
     identity_verified,
     is_authenticated,
     knowledge,
+    latest_text,
     say,
     subject,
 )
 from actions.identity import IDENTITY_FLOW_SLOTS, IdentitySlots, send_code_to_bound_phone
 from bot.backend.client import BackendClientError, InvalidSubject, Unavailable, ValidationError
 from bot.dialogue import requests as flow
-from bot.dialogue.vocabulary import CHANNEL_LABELS, DATA_CATEGORY_LABELS, REQUEST_INTENTS
+from bot.dialogue.vocabulary import CHANNEL_LABELS, DATA_CATEGORY_LABELS, REQUEST_INTENTS, is_plain_yes
 
 # slots that belong to one request flow and are cleared when it ends
 FLOW_SLOTS = IDENTITY_FLOW_SLOTS + ("request_type", "data_category", "channel", "request_confirmed",
@@ -64,6 +65,13 @@ class ValidateRequestForm(IdentitySlots, FormValidationAction):
                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         values = [v for v in (value or []) if v in CHANNEL_LABELS]
         return {"channel": values or None}
+
+    async def extract_request_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> Dict[Text, Any]:
+        """A bare "是" / "好滴" while confirming is a yes, whatever intent the NLU gave it."""
+        if tracker.get_slot("requested_slot") == "request_confirmed" and is_plain_yes(latest_text(tracker)):
+            return {"request_confirmed": True}
+        return {}
 
     async def validate_request_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
                                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

@@ -71,3 +71,16 @@ def platform_in(text: str) -> Optional[str]:
         if pattern.search(normalised):
             return platform
     return None
+
+
+# A bare yes to "确认要注销账号吗？". Said alone, these are always a yes in a confirmation, whatever
+# the NLU reads into a one-character message ("是" looked like "是机器人吗").
+_YES = re.compile(
+    r"^(?:是|是的|是滴|是啊|是呀|对|对的|对啊|嗯+|嗯嗯|恩+|好|好的|好滴|好哒|好嘞|好吧|行|可以|确认|确定|"
+    r"没问题|同意|要|要的|ok|okay|yes|y|sure|确认提交|确认注销|确认删除|确认退订|确认导出)$", re.I)
+_TRIM = re.compile(r"[\s,，。.!！~～…]+")
+
+
+def is_plain_yes(text: str) -> bool:
+    """Whether ``text`` is nothing but a yes ("是的！", "好滴~", "OK")."""
+    return bool(_YES.match(_TRIM.sub("", normalize(text or ""))))

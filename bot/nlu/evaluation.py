@@ -1,8 +1,13 @@
 """Measuring an NLU model on labelled examples: intents and entities.
 
-Used by the held-out test (``tests/nlu/test_heldout.py``) and the benchmark
-(``bench/nlu_bench.py``), so both report the same numbers the same way. Entities are compared as
-(type, canonical value) pairs: what the dialogue actually receives.
+Used by the held-out tests (``tests/nlu/test_heldout.py``, ``tests/nlu/test_real_users.py``) and
+the benchmark (``bench/nlu_bench.py``), so all report the same numbers the same way. Entities are
+compared as (type, canonical value) pairs: what the dialogue actually receives.
+
+Real users' messages (``tests/nlu/real_users/``) are labelled with the *acceptable* intents
+("不想用了，想注销账号" is rightly ``how_delete_account`` or ``request_account_deletion``); their
+report counts a message as understood when the top intent is acceptable and the assistant did not
+fall back, and says how often the two-stage fallback question offers an acceptable intent.
 """
 from __future__ import annotations
 
@@ -36,6 +41,27 @@ class Prediction:
     confidence: float
     entities: frozenset    # of EntityPair
     fell_back: bool = False  # the FallbackClassifier judged it too uncertain to act on
+    ranking: Tuple[str, ...] = ()  # the classifier's intents, best first (no nlu_fallback)
+
+
+@dataclass(frozen=True)
+class RealUserExample:
+    text: str
+    gold: frozenset  # the acceptable intents
+    source: str = ""
+
+
+def load_real_user_examples(path: Path) -> List[RealUserExample]:
+    """``tests/nlu/real_users/*.jsonl``: one {"text", "gold": "a|b", "source"} per line."""
+    import json
+
+    examples = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            examples.append(RealUserExample(row["text"], frozenset(row["gold"].split("|")),
+                                            row.get("source", "")))
+    return examples
 
 
 def load_examples(path: Path) -> List[Example]:
@@ -69,7 +95,9 @@ def prediction_from_parse(parse: Dict) -> Prediction:
         ranked = [r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
         intent = ranked[0] if ranked else {}
     entities = frozenset((e["entity"], str(e["value"])) for e in parse.get("entities") or [])
-    return Prediction(intent.get("name") or "", float(intent.get("confidence") or 0.0), entities, fell_back)
+    ranking = tuple(r["name"] for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT)
+    return Prediction(intent.get("name") or "", float(intent.get("confidence") or 0.0), entities, fell_back,
+                      ranking or ((intent.get("name"),) if intent.get("name") else ()))
 
 
 class RasaParser:
@@ -147,6 +175,48 @@ def evaluate(examples: Sequence[Example], predictions: Sequence[Prediction]) -> 
         confused_pairs=[(g, p, n) for (g, p), n in confusions.most_common()],
         entities=entity_scores(examples, predictions),
         errors=[(e.text, e.intent, p.intent) for e, p in zip(examples, predictions) if e.intent != p.intent],
+    )
+
+
+TWO_STAGE_OPTIONS = 2  # interpretations the assistant offers when unsure ("您是想……吗？")
+
+
+@dataclass
+class AcceptanceReport:
+    """How real users' messages fare: understood (acceptable top intent, no fallback), fallback,
+    and whether the fallback's question offers an acceptable intent."""
+
+    accuracy: float             # acceptable top intent and no fallback: understood
+    top_intent_accuracy: float  # acceptable top intent, fallback or not
+    fallback_rate: float
+    confident_accuracy: float   # among the messages that did not fall back
+    two_stage_hit_rate: float   # among fallbacks: an acceptable intent among the options offered
+    macro_f1: float             # crediting a prediction that is one of the acceptable intents
+    count: int
+    errors: List[Tuple[str, str, str, bool]] = field(default_factory=list)  # text, gold, predicted, fell back
+
+
+def evaluate_acceptance(examples: Sequence[RealUserExample],
+                        predictions: Sequence[Prediction]) -> AcceptanceReport:
+    acceptable = [p.intent in e.gold for e, p in zip(examples, predictions)]
+    fell_back = [p.fell_back for p in predictions]
+    confident = [ok for ok, fb in zip(acceptable, fell_back) if not fb]
+    offered = [bool(e.gold & set(p.ranking[:TWO_STAGE_OPTIONS]))
+               for e, p in zip(examples, predictions) if p.fell_back]
+    gold = [p.intent if p.intent in e.gold else sorted(e.gold)[0] for e, p in zip(examples, predictions)]
+    predicted = [p.intent for p in predictions]
+    labels = sorted(set(gold))
+    count = len(examples)
+    return AcceptanceReport(
+        accuracy=sum(ok and not fb for ok, fb in zip(acceptable, fell_back)) / count,
+        top_intent_accuracy=sum(acceptable) / count,
+        fallback_rate=sum(fell_back) / count,
+        confident_accuracy=sum(confident) / len(confident) if confident else 0.0,
+        two_stage_hit_rate=sum(offered) / len(offered) if offered else 1.0,
+        macro_f1=float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        count=count,
+        errors=[(e.text, "|".join(sorted(e.gold)), p.intent, p.fell_back)
+                for e, p in zip(examples, predictions) if p.intent not in e.gold or p.fell_back],
     )
 
 

@@ -146,3 +146,15 @@ def test_a_first_miss_asks_which_of_the_likeliest_meanings_the_user_means(backen
                                                                          "/deny"]
     assert {"event": "slot", "name": "offered_request", "value": "clarify:how_delete_account",
             "timestamp": None} in events
+
+
+def test_a_bare_yes_confirms_whatever_intent_the_nlu_gave_it(backend, domain):
+    form = ValidateRequestForm()
+    for yes in ("是", "是的！", "好滴~", "嗯嗯", "OK"):
+        conversation = tracker(yes, "bot_challenge", {"requested_slot": "request_confirmed",
+                                                       "request_type": "account_deletion"})
+        assert run(form.extract_request_confirmed(CollectingDispatcher(), conversation, domain)) == {
+            "request_confirmed": True}, yes
+    for other in ("是机器人吗", "不是", "是不是要收费"):
+        conversation = tracker(other, "bot_challenge", {"requested_slot": "request_confirmed"})
+        assert run(form.extract_request_confirmed(CollectingDispatcher(), conversation, domain)) == {}, other

@@ -124,3 +124,11 @@ def test_stored_history_and_logs_hold_no_phone_number_code_or_token(stack, chat)
         assert phone not in text and token not in text, log.name
         assert conversation.conversation_token not in text, log.name
         assert not re.search(rf"(?<!\d){code}(?!\d)", text), log.name
+
+
+def test_a_bare_yes_confirms_a_request_even_when_it_reads_like_another_intent(stack, chat):
+    app, _, _, phone, token = user_of(stack, "melochi", 1)
+    conversation = chat(app, token=token)
+    assert "确认" in conversation.send("我要注销账号")
+    sent = conversation.send("是")
+    assert "验证码" in sent and phone[-4:] in sent
