@@ -3,6 +3,7 @@
 // A conversation is started by the server, which returns its id and the token that proves it.
 const $ = (id) => document.getElementById(id);
 let conversation = null;
+let agentEvents = null;  // the server-sent stream while a human agent has the conversation
 
 async function startConversation() {
   const response = await fetch("/api/conversations", {
@@ -68,6 +69,7 @@ async function send(text, payload) {
     for (const message of body) {
       if (message.text) append("bot", message.text);
       if (message.buttons) showButtons(message.buttons);
+      if (handedOver(message)) listenForAgent();
     }
   } catch (error) {
     $("status").textContent = "网络异常，请检查本地服务是否在运行。";
@@ -75,6 +77,38 @@ async function send(text, payload) {
     $("send").disabled = false;
     $("message").focus();
   }
+}
+
+function handedOver(message) {
+  const custom = message.custom || {};
+  return Boolean(custom.handoff) || custom.status === "waiting_for_agent" || custom.status === "with_agent";
+}
+
+// The agent's messages arrive by server push; EventSource reconnects by itself and sends
+// Last-Event-ID, so nothing is lost or shown twice across a dropped connection.
+function listenForAgent() {
+  if (agentEvents || !conversation) return;
+  const query = new URLSearchParams({
+    sender: conversation.sender, app: conversation.app, conversation_token: conversation.conversation_token,
+  });
+  agentEvents = new EventSource("/api/events?" + query.toString());
+  agentEvents.addEventListener("claimed", (event) => {
+    const data = JSON.parse(event.data);
+    append("system", "人工客服" + (data.agent_name || "") + "已接入，正在为您服务。");
+  });
+  agentEvents.addEventListener("agent_message", (event) => {
+    const data = JSON.parse(event.data);
+    append("bot agent", "【人工客服" + (data.agent_name || "") + "】" + data.text);
+  });
+  agentEvents.addEventListener("closed", () => {
+    append("system", "人工客服已结束服务，智能助手将继续为您解答。");
+    stopListeningForAgent();
+  });
+}
+
+function stopListeningForAgent() {
+  if (agentEvents) agentEvents.close();
+  agentEvents = null;
 }
 
 async function loadApps() {
@@ -101,6 +135,7 @@ async function loadUsers() {
 }
 
 function restart() {
+  stopListeningForAgent();
   conversation = null;
   $("log").replaceChildren();
   showButtons([]);

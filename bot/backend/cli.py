@@ -218,6 +218,62 @@ def cmd_overdue(args) -> int:
     return 0
 
 
+def _read_password(confirm: bool = True) -> str:
+    """From a prompt (twice) on a terminal, else the first line of stdin — never an argument,
+    which other users could read from the process list and shells keep in their history."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("密码 password: ")
+        if confirm and getpass.getpass("再次输入 again: ") != password:
+            raise ConfigError("the two passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_agents(args) -> int:
+    from bot.backend.services import agents
+
+    backend = _backend()
+    if args.agent_action == "list":
+        print("login\trole\tapps\tactive\tname")
+        for agent in agents.list_agents(backend, args.app):
+            apps = "*" if agent["all_apps"] else ",".join(agent["apps"])
+            print(f"{agent['login']}\t{agent['role']}\t{apps}\t{'yes' if agent['active'] else 'no'}"
+                  f"\t{agent['display_name']}")
+        return 0
+    if not args.login:
+        print("--login is required", file=sys.stderr)
+        return 2
+    if args.agent_action == "create":
+        apps = [a.strip() for a in (args.apps or "").split(",") if a.strip()]
+        created = agents.create_agent(backend, login=args.login, display_name=args.name or args.login,
+                                      password=_read_password(), role="supervisor" if args.supervisor else "agent",
+                                      apps=apps, all_apps=args.all_apps, actor=_cli_actor())
+        scope = "all apps" if created["all_apps"] else ",".join(created["apps"])
+        print(f"{created['login']}: {created['role']} ({created['id']}) serving {scope}")
+    elif args.agent_action == "passwd":
+        agents.set_password(backend, args.login, _read_password(), _cli_actor())
+        print(f"{args.login}: password changed, sessions ended")
+    else:
+        agents.set_active(backend, args.login, args.agent_action == "enable", _cli_actor())
+        print(f"{args.login}: {args.agent_action}d")
+    return 0
+
+
+def cmd_assist_report(args) -> int:
+    from bot.backend.services import agents, assist_reports
+
+    backend = _backend()
+    operator = agents.Principal("cli", "cli", "cli", "supervisor", True, frozenset())
+    apps = [args.app] if args.app else agents.served_apps(backend, operator)
+    report = assist_reports.acceptance_by_intent(backend, operator, apps)
+    print("app\tintent\treplies\tas_is\tedited\town\tacceptance")
+    for row in report["items"] + [{**report["total"], "app": "*", "intent": "*"}]:
+        rate = "-" if row["acceptance_rate"] is None else f"{row['acceptance_rate']:.0%}"
+        print(f"{row['app']}\t{row['intent']}\t{row['replies']}\t{row['as_is']}\t{row['edited']}"
+              f"\t{row['own']}\t{rate}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot.backend", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -260,6 +316,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="required for reject: told to the user")
     p.set_defaults(func=cmd_requests)
     sub.add_parser("overdue", help="print the overdue report").set_defaults(func=cmd_overdue)
+    p = sub.add_parser("agents", help="agent-workspace accounts: create, list, passwd, disable, enable",
+                       description="The password is read from a prompt, or from the first line of "
+                                   "stdin when it is not a terminal; never from an argument.")
+    p.add_argument("agent_action", metavar="action", choices=["create", "list", "passwd", "disable", "enable"])
+    p.add_argument("--login", help="3-64 lower-case letters, digits or ._-")
+    p.add_argument("--name", help="display name shown to colleagues and users (default: the login)")
+    p.add_argument("--apps", help="comma-separated app ids the account serves, e.g. melochi,tego")
+    p.add_argument("--supervisor", action="store_true", help="a supervisor (may reassign tickets)")
+    p.add_argument("--all-apps", action="store_true", help="supervisors only: serve every app")
+    p.add_argument("--app", help="list: only accounts serving this app")
+    p.set_defaults(func=cmd_agents)
+    p = sub.add_parser("assist-report", help="suggestion-acceptance rate per app and intent")
+    p.add_argument("--app")
+    p.set_defaults(func=cmd_assist_report)
     return parser
 
 

@@ -330,6 +330,15 @@ class BackendClient:
                                    "summary": summary})
         return data
 
+    def record_handoff_message(self, app: str, conversation_id: str, text: str) -> dict:
+        """A user's message while a human agent has the conversation (logged masked for the agent);
+        answers where the user stands: ``status`` (open | claimed), ``position`` in the queue,
+        ``recent_median_wait_seconds``, ``agent_name``. NotFound: no active handoff. Not retried
+        (a retry could log the message twice)."""
+        _, data = self._call("POST", "/v1/handoffs/messages", retry=False,
+                             json={"app": app, "conversation_id": conversation_id, "text": text})
+        return data
+
     def demo_users(self, app: str, admin_token: str) -> list[dict]:
         """Dev only (404 in production), admin token: demo users of ``app`` with host-app tokens."""
         return self._call("GET", "/v1/dev/demo-users", retry=True, params={"app": app},

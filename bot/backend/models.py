@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-    UniqueConstraint, false as sa_false, types,
+    UniqueConstraint, false as sa_false, true as sa_true, types,
 )
 from sqlalchemy.orm import declarative_base
 
@@ -300,15 +300,24 @@ class WebhookDelivery(Base):
 
 
 class HandoffTicket(Base):
+    """A conversation handed to a human agent: open (waiting in the queue) → claimed (an agent has
+    it) → closed (handed back to the assistant). ``channel`` is where the user is (``app_chat`` or
+    ``wechat``), read from the conversation id when the ticket is filed."""
+
     __tablename__ = "handoff_tickets"
+    __table_args__ = (Index("ix_handoff_tickets_status_created", "status", "created_at"),)
     id = Column(String(16), primary_key=True)
     app_id = Column(String(32), ForeignKey("apps.id"), nullable=False, index=True)
-    conversation_id = Column(String(100), nullable=False)
+    conversation_id = Column(String(100), nullable=False, index=True)
     reason = Column(String(20), nullable=False)
     summary = Column(Text, nullable=False)
     user_id = Column(String(40), ForeignKey("users.id"), nullable=True, index=True)
     status = Column(String(12), nullable=False, default="open")
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    channel = Column(String(16), nullable=False, default="app_chat", server_default="app_chat")
+    assigned_agent_id = Column(String(16), ForeignKey("agents.id"), nullable=True, index=True)
+    claimed_at = Column(UTCDateTime)
+    closed_at = Column(UTCDateTime)
 
 
 class IncidentReport(Base):
@@ -321,3 +330,115 @@ class IncidentReport(Base):
     user_id = Column(String(40), ForeignKey("users.id"), nullable=True, index=True)
     status = Column(String(12), nullable=False, default="open")
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# --- the agent workspace -------------------------------------------------------------------------
+
+class Agent(Base):
+    """A human customer-service agent, or a supervisor, who works in the agent workspace.
+
+    An agent serves the apps listed in ``agent_apps``; a supervisor with ``all_apps`` serves every
+    app (one without it, only its listed apps). Only a hash of the password is kept (argon2id)."""
+
+    __tablename__ = "agents"
+    id = Column(String(16), primary_key=True)
+    login = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(50), nullable=False)
+    role = Column(String(12), nullable=False)  # agent | supervisor
+    all_apps = Column(Boolean, nullable=False, default=False, server_default=sa_false())
+    password_hash = Column(String(200), nullable=False)
+    active = Column(Boolean, nullable=False, default=True, server_default=sa_true())
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class AgentApp(Base):
+    __tablename__ = "agent_apps"
+    agent_id = Column(String(16), ForeignKey("agents.id"), primary_key=True)
+    app_id = Column(String(32), ForeignKey("apps.id"), primary_key=True)
+
+
+class AgentSession(Base):
+    """A logged-in agent. The browser holds a random id in an HttpOnly cookie; only its SHA-256 is
+    stored, so a copy of this table opens no session. ``csrf_token`` is what the page must echo
+    in a header on every change."""
+
+    __tablename__ = "agent_sessions"
+    id_hash = Column(String(64), primary_key=True)
+    agent_id = Column(String(16), ForeignKey("agents.id"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+    ended_at = Column(UTCDateTime)
+
+
+class AgentLoginAttempt(Base):
+    """Login attempts by login name (a keyed hash of it, also for names no agent has): failed
+    ones are limited per login, across workspace processes."""
+
+    __tablename__ = "agent_login_attempts"
+    __table_args__ = (Index("ix_agent_login_attempts_key_at", "login_key", "attempted_at"),)
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    login_key = Column(String(64), nullable=False)
+    succeeded = Column(Boolean, nullable=False)
+    attempted_at = Column(UTCDateTime, nullable=False)
+
+
+class HandoffEvent(Base):
+    """What happens in a handed-over conversation, in order: the ticket filed, the user's messages
+    (masked), the agent's, claims, reassignments, actions run, the hand-back.
+
+    ``id`` is the cursor the live streams (agent console, chat page) resume from, so writers take
+    turns (``services.handoff_events``): an id is never committed after a higher one."""
+
+    __tablename__ = "handoff_events"
+    __table_args__ = (Index("ix_handoff_events_conversation", "conversation_id", "id"),)
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(String(16), ForeignKey("handoff_tickets.id"), nullable=False, index=True)
+    app_id = Column(String(32), ForeignKey("apps.id"), nullable=False)
+    conversation_id = Column(String(100), nullable=False)
+    kind = Column(String(20), nullable=False)
+    agent_id = Column(String(16), ForeignKey("agents.id"), nullable=True)
+    text = Column(Text)
+    details = Column(JSON, nullable=False, default=dict)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class AssistFeedback(Base):
+    """How an agent answered a user message: a suggestion sent as is, edited, or their own words —
+    per intent, the suggestion-acceptance rate agent-assist products are judged by."""
+
+    __tablename__ = "assist_feedback"
+    __table_args__ = (Index("ix_assist_feedback_app_intent", "app_id", "intent"),)
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    event_id = Column(Integer, ForeignKey("handoff_events.id"), nullable=False, unique=True)
+    ticket_id = Column(String(16), ForeignKey("handoff_tickets.id"), nullable=False)
+    app_id = Column(String(32), ForeignKey("apps.id"), nullable=False)
+    agent_id = Column(String(16), ForeignKey("agents.id"), nullable=False)
+    intent = Column(String(60))             # the intent the assist panel showed for the message
+    suggestion_intent = Column(String(60))  # the suggestion the agent started from, if any
+    usage = Column(String(10), nullable=False)  # as_is | edited | own
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class SmsMessage(Base):
+    """A one-time code on its way: written in the transaction that created the code, sent after
+    it commits (``services.sms``), retried by the worker; phone and text are encrypted and wiped
+    once sent."""
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (Index("ix_sms_messages_due", "status", "next_attempt_at"),)
+    id = Column(String(32), primary_key=True)
+    app_id = Column(String(32), ForeignKey("apps.id"), nullable=False)
+    challenge_id = Column(String(32), nullable=False, index=True)
+    phone_hash = Column(String(64), nullable=False)
+    destination_masked = Column(String(20), nullable=False)
+    phone_encrypted = Column(Text)
+    body_encrypted = Column(Text)
+    status = Column(String(10), nullable=False, default="pending")  # pending | sent | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)  # the code's: sending later is pointless
+    last_error = Column(String(200))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    sent_at = Column(UTCDateTime)

@@ -6,7 +6,7 @@ Each pass (every ``BACKEND_WORKER_INTERVAL`` seconds):
    types that do; a deletion of data the backend does not hold always does);
 3. executes in-progress requests whose cooling-off period is over (exports, deletions, erasure),
    except those the app's operators carry out and complete themselves;
-4. delivers due webhooks, retrying with backoff;
+4. delivers due webhooks, retrying with backoff, and SMS codes not sent right after their commit;
 5. housekeeping: expired export files and those a crash left half-published, old dev-outbox
    messages and finished challenges, and transaction records past their 3-year retention.
 
@@ -23,9 +23,9 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select, true
 
 from bot.backend.models import (
-    DevOutboxMessage, ExportArtefact, Invoice, Order, PrivacyRequest, VerificationChallenge,
+    DevOutboxMessage, ExportArtefact, Invoice, Order, PrivacyRequest, SmsMessage, VerificationChallenge,
 )
-from bot.backend.services import exports, lifecycle, webhooks
+from bot.backend.services import exports, lifecycle, sms, webhooks
 from bot.backend.services.audit import record
 from bot.backend.services.context import WORKER, Backend
 from bot.backend.services.execution import purge_export_files
@@ -96,6 +96,7 @@ def housekeeping(backend: Backend) -> int:
         removed += exports.recover_partial_files(backend, session, older_than=PARTIAL_EXPORT_TTL)
         for statement in (
             delete(DevOutboxMessage).where(DevOutboxMessage.created_at < now - OUTBOX_TTL),
+            delete(SmsMessage).where(SmsMessage.created_at < now - OUTBOX_TTL, SmsMessage.status != "pending"),
             delete(VerificationChallenge).where(VerificationChallenge.created_at < now - CHALLENGE_TTL),
             delete(Order).where(Order.user_id.is_(None), Order.retain_until <= now),
             delete(Invoice).where(Invoice.user_id.is_(None), Invoice.retain_until <= now),
@@ -115,6 +116,7 @@ def run_once(backend: Backend) -> dict:
         "started": start_automatic(backend),
         "executed": execute_due(backend),
         "webhooks": webhooks.deliver_due(backend),
+        "sms": sms.deliver_due(backend),
         "housekeeping": housekeeping(backend),
     }
 

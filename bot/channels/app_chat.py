@@ -23,6 +23,8 @@ nothing. Message text and tokens are never logged.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import gc
 import logging
 import os
@@ -36,10 +38,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import conversation_tokens as conversations
+from bot.backend.client import BackendClient, BackendClientError
 from bot.contract import CONVERSATION_ID_PATTERN, Platform
 from bot.channels import rasa_patches
 from bot.knowledge import list_apps
-from bot.redaction import install_log_masking
+from bot.redaction import install_log_masking, mask
 
 logger = logging.getLogger(__name__)
 rasa_patches.install()
@@ -208,19 +211,53 @@ class AppChatInput(InputChannel):
                     {"error": "assistant_unavailable", "message": "客服助手暂时无法回复，请稍后再试。"},
                     status=503,
                 )
-            return response.json(collector.messages or await _no_reply(request, chat.sender))
+            return response.json(collector.messages or await _no_reply(request, chat))
 
         return webhook
 
 
-async def _no_reply(request: Request, sender: str) -> List[Dict[str, Any]]:
-    """What the user sees when the assistant said nothing: a human has the conversation, or a
-    plain request to try again — never an empty answer."""
+async def _no_reply(request: Request, chat: ChatRequest) -> List[Dict[str, Any]]:
+    """What the user sees when the assistant said nothing: a human has the conversation — the
+    message goes to the agent, and the user is told where they stand — or a plain request to try
+    again; never an empty answer."""
     agent = getattr(request.app.ctx, "agent", None)
-    tracker = await agent.tracker_store.retrieve(sender) if agent is not None else None
-    paused = tracker is not None and tracker.is_paused()
-    return [{"recipient_id": sender, "text": WAITING_FOR_AGENT if paused else NO_REPLY,
-             "custom": {"status": "waiting_for_agent" if paused else "no_reply"}}]
+    tracker = await agent.tracker_store.retrieve(chat.sender) if agent is not None else None
+    if tracker is None or not tracker.is_paused():
+        return [{"recipient_id": chat.sender, "text": NO_REPLY, "custom": {"status": "no_reply"}}]
+    status = await _forward_to_agent(chat)
+    return [{"recipient_id": chat.sender, "text": waiting_text(status),
+             "custom": {"status": "with_agent" if status and status.get("status") == "claimed"
+                        else "waiting_for_agent", "queue": status}}]
+
+
+@functools.lru_cache(maxsize=1)
+def _backend() -> BackendClient:
+    return BackendClient.from_env(retries=0, budget=3.0)
+
+
+async def _forward_to_agent(chat: ChatRequest) -> Optional[Dict[str, Any]]:
+    """The user's message (masked) into the handoff log the agent reads; where the user stands."""
+    try:
+        return await asyncio.to_thread(_backend().record_handoff_message, chat.metadata["app"], chat.sender,
+                                       mask(chat.text))
+    except BackendClientError as error:  # no ticket (the backend was down at handoff), or down now
+        logger.warning("app_chat: a message during handoff was not forwarded (%s)", error.code or error.status)
+        return None
+
+
+def waiting_text(status: Optional[Dict[str, Any]]) -> str:
+    """An honest answer while a human has the conversation: who, or the place in the queue."""
+    if not status:
+        return WAITING_FOR_AGENT
+    if status.get("status") == "claimed":
+        name = status.get("agent_name") or ""
+        return f"人工客服{name}正在为您服务，已收到您的消息，请稍候。"
+    ahead = max(int(status.get("position") or 1) - 1, 0)
+    line = f"已收到您的消息。您前面还有 {ahead} 位用户在等待人工客服" if ahead else "已收到您的消息。下一位就轮到您"
+    median = status.get("recent_median_wait_seconds")
+    if median:
+        line += f"，近期平均等待约 {max(round(median / 60), 1)} 分钟"
+    return line + "。客服接入后会在这里回复您。"
 
 
 def _refusal(error: InvalidChatRequest) -> HTTPResponse:

@@ -17,9 +17,8 @@ from sqlalchemy import func, select
 
 from bot.backend.client import BackendClient, Subject, Unavailable
 from bot.backend.config import REPO_ROOT
-from bot.backend.errors import Unavailable as ServiceUnavailable
-from bot.backend.models import DevOutboxMessage, VerificationChallenge
-from bot.backend.services import filing
+from bot.backend.models import DevOutboxMessage, PrivacyRequest, SmsMessage, VerificationChallenge
+from bot.backend.services import filing, sms
 from bot.backend.services.delivery import GatewaySender
 from bot.backend.services.identity import Credentials
 from tests.backend.helpers import DemoUser, make_app
@@ -141,19 +140,62 @@ def test_codes_go_to_the_sms_gateway_when_configured(backend):
         gateway.close()
 
 
-def test_a_failing_sms_gateway_is_reported_and_changes_nothing(backend):
+def test_a_failing_sms_gateway_never_fails_the_filing_and_the_worker_sends_the_code_later(backend):
+    gateway = FakeHTTP([(500, {"error": "down"}), (200, {"ok": True})])
+    try:
+        via_gateway = dataclasses.replace(backend, sms_sender=GatewaySender(gateway.url + "/send", None))
+        app = make_app(backend)
+        user = DemoUser(backend, app)
+        filed, created = filing.file_request(via_gateway, app_id=app, type_="data_export", categories=None,
+                                             channels=None, phone=None, idempotency_key="gateway-down-1",
+                                             creds=Credentials(user_token=user.token))
+        assert created and filed["status"] == "identity_unverified" and len(gateway.calls) == 1
+        challenge_id = filed["verification"]["challenge_id"]
+        with backend.sessions() as session:
+            waiting = session.execute(select(SmsMessage).where(SmsMessage.challenge_id == challenge_id)).scalar_one()
+        assert waiting.status == "pending" and waiting.attempts == 1 and user.phone not in str(waiting.phone_encrypted)
+        backend.clock.advance(seconds=3)
+        assert sms.deliver_due(via_gateway) == 1
+        assert json.loads(gateway.calls[1]["body"])["phone"] == user.phone
+        with backend.sessions() as session:
+            sent = session.get(SmsMessage, waiting.id)
+        assert sent.status == "sent" and sent.phone_encrypted is None and sent.body_encrypted is None
+    finally:
+        gateway.close()
+
+
+def test_the_filing_transaction_has_committed_before_the_gateway_is_called(backend):
+    app = make_app(backend)
+    user = DemoUser(backend, app)
+    seen = {}
+
+    class Observer:
+        def send(self, _backend, *, challenge_id, **_):
+            with backend.sessions() as session:  # another connection: sees only committed rows
+                seen["request"] = session.execute(select(func.count()).select_from(PrivacyRequest).where(
+                    PrivacyRequest.app_id == app)).scalar_one()
+
+    filing.file_request(dataclasses.replace(backend, sms_sender=Observer()), app_id=app, type_="data_export",
+                        categories=None, channels=None, phone=None, idempotency_key="observed-1",
+                        creds=Credentials(user_token=user.token))
+    assert seen == {"request": 1}
+
+
+def test_a_code_that_expired_before_it_could_be_sent_is_not_sent(backend):
     gateway = FakeHTTP([(500, {"error": "down"})])
     try:
         via_gateway = dataclasses.replace(backend, sms_sender=GatewaySender(gateway.url + "/send", None))
         app = make_app(backend)
         user = DemoUser(backend, app)
-        with pytest.raises(ServiceUnavailable):
-            filing.file_request(via_gateway, app_id=app, type_="data_export", categories=None,
-                                channels=None, phone=None, idempotency_key="gateway-down-1",
-                                creds=Credentials(user_token=user.token))
+        challenge = filing.start_verification(via_gateway, app_id=app, phone=None,
+                                              creds=Credentials(user_token=user.token))
+        backend.clock.advance(minutes=6)
+        sms.deliver_due(via_gateway)
+        assert len(gateway.calls) == 1  # only the first, failed attempt
         with backend.sessions() as session:
-            assert session.execute(select(func.count()).select_from(VerificationChallenge).where(
-                VerificationChallenge.app_id == app)).scalar_one() == 0
+            message = session.execute(select(SmsMessage).where(
+                SmsMessage.challenge_id == challenge["challenge_id"])).scalar_one()
+        assert message.status == "failed" and message.last_error == "expired"
     finally:
         gateway.close()
 

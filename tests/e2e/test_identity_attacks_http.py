@@ -41,7 +41,7 @@ def test_a_second_client_with_only_the_victims_conversation_id_is_refused(stack,
 
 
 def test_a_typed_command_cannot_stand_in_for_the_verification_code(stack, chat):
-    app, _, _, phone, token = user_of(stack, "tego", 2)
+    app, _, _, phone, token = user_of(stack, "liqun", 2)
     conversation = chat(app, token=token)
     conversation.send("我要注销账号")
     assert "验证码" in conversation.send("确认")

@@ -141,7 +141,7 @@ def respond(data: Any, status: int = 200) -> web.Response:
 
 
 def create_app(backend: Backend) -> web.Application:
-    from bot.backend.api import admin_routes, bot_routes
+    from bot.backend.api import admin_routes, bot_routes, handoff_routes
 
     app = web.Application(client_max_size=MAX_BODY_BYTES,
                           middlewares=[errors_middleware, auth_middleware])
@@ -153,6 +153,7 @@ def create_app(backend: Backend) -> web.Application:
     app[EXECUTOR_KEY] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="backend-db")
     app.add_routes(bot_routes.routes)
     app.add_routes(admin_routes.routes)
+    app.add_routes(handoff_routes.routes)
 
     async def shutdown(app: web.Application) -> None:
         app[EXECUTOR_KEY].shutdown(wait=True)

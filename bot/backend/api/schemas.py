@@ -66,6 +66,12 @@ BODIES = {
                                   "description": "Told to the user"}},
     },
     "Empty": {"type": "object", "additionalProperties": False, "properties": {}},
+    "HandoffMessage": {
+        "type": "object", "additionalProperties": False, "required": ["app", "conversation_id", "text"],
+        "properties": {"app": APP_ID, "conversation_id": {"type": "string", "minLength": 1, "maxLength": 100},
+                       "text": {"type": "string", "minLength": 1, "maxLength": 500}},
+        "description": "A user's message while a human agent has the conversation (logged masked).",
+    },
 }
 VALIDATORS = {name: Draft202012Validator(schema) for name, schema in BODIES.items()}
 
@@ -200,6 +206,10 @@ def openapi_document(server_url: str) -> dict:
                                      params=SUBJECT_HEADERS)},
         "/v1/incidents": {"post": _op("Report a privacy incident", body="Incident", ok="201",
                                       params=SUBJECT_HEADERS)},
+        "/v1/handoffs/messages": {"post": _op(
+            "A user's message during a handoff: logged for the agent; where the user stands "
+            "(status, position, recent_median_wait_seconds, agent_name)", body="HandoffMessage", ok="201",
+            errors=("401", "404", "422"))},
         "/v1/exports/{artefact_id}": {"get": {**_op(
             "Download an export (signed, expiring link)", security="none",
             params=[_path_param("artefact_id"), {"name": "expires", "in": "query", "required": True,

@@ -1,11 +1,12 @@
 """The running backend: settings, database, code delivery and the clock (replaceable in tests)."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -79,8 +80,15 @@ class Backend:
     def now(self) -> datetime:
         return self.clock()
 
-    def transaction(self):
-        return db.transaction(self.sessions)
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction; then what it queued for after its commit (``session.info``), e.g.
+        sending an SMS — work that must not hold the transaction open or run if it rolls back."""
+        with db.transaction(self.sessions) as session:
+            tasks = session.info.setdefault("after_commit", [])
+            yield session
+        for task in tasks:
+            task()
 
     def app_terms(self, session: Session, app_id: str) -> AppTerms:
         """The app's terms, cached for ``APP_CACHE_SECONDS`` (``sync-apps`` changes are seen then)."""

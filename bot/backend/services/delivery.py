@@ -1,5 +1,8 @@
 """Delivery of one-time codes: the dev outbox (default in dev) or an SMS gateway over HTTP.
 
+Adapters are called by ``services.sms`` after the code's transaction has committed, never inside
+it; the dev outbox writes its own small transaction.
+
 The gateway adapter POSTs ``{"phone", "message", "app"}`` as JSON with
 ``Authorization: Bearer $BACKEND_SMS_GATEWAY_KEY`` to ``$BACKEND_SMS_GATEWAY_URL`` and treats any
 2xx as accepted. Real providers (Aliyun, Tencent Cloud SMS) sit behind such a small relay.
@@ -10,7 +13,6 @@ import logging
 
 import requests
 from sqlalchemy import insert
-from sqlalchemy.orm import Session
 
 from bot.backend.config import Settings
 from bot.backend.errors import Unavailable
@@ -30,11 +32,12 @@ _INSERT_OUTBOX = insert(DevOutboxMessage)
 class OutboxSender:
     name = "outbox"
 
-    def send(self, session: Session, *, app_id: str, challenge_id: str, phone: str,
+    def send(self, backend, *, app_id: str, challenge_id: str, phone: str,
              phone_hash: str, message: str, at) -> None:
-        session.execute(_INSERT_OUTBOX, {
-            "app_id": app_id, "challenge_id": challenge_id, "phone_hash": phone_hash,
-            "destination_masked": mask_phone(phone), "body": message, "created_at": at})
+        with backend.transaction() as session:
+            session.execute(_INSERT_OUTBOX, {
+                "app_id": app_id, "challenge_id": challenge_id, "phone_hash": phone_hash,
+                "destination_masked": mask_phone(phone), "body": message, "created_at": at})
         log.debug("code for challenge %s written to the dev outbox", challenge_id)
 
 
@@ -45,7 +48,7 @@ class GatewaySender:
         self.url, self.key, self.timeout = url, key, timeout
         self.http = requests.Session()
 
-    def send(self, session: Session, *, app_id: str, challenge_id: str, phone: str,
+    def send(self, backend, *, app_id: str, challenge_id: str, phone: str,
              phone_hash: str, message: str, at) -> None:
         headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
         try:

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from bot.backend.models import (
     Address, BrowsingHistory, ChannelPreference, DevOutboxMessage, ExportArtefact, HandoffTicket,
-    IdentityBinding, IncidentReport, Invoice, Order, PrivacyRequest, Review, SearchHistory, User,
-    VerificationChallenge,
+    IdentityBinding, IncidentReport, Invoice, Order, PrivacyRequest, Review, SearchHistory, SmsMessage,
+    User, VerificationChallenge,
 )
-from bot.backend.services import conversations, exports
+from bot.backend.services import conversations, exports, handoff_events
 from bot.backend.services.audit import record
 from bot.backend.services.context import WORKER, Actor, Backend
 from bot.backend.services.identity import phone_hash
@@ -122,6 +122,9 @@ def erase_account(backend: Backend, session: Session, user: User, now: datetime)
         counts["dev_outbox"] = session.execute(
             delete(DevOutboxMessage).where(DevOutboxMessage.phone_hash == hashed)
             .execution_options(synchronize_session=False)).rowcount
+        counts["sms_messages"] = session.execute(
+            delete(SmsMessage).where(SmsMessage.phone_hash == hashed)
+            .execution_options(synchronize_session=False)).rowcount
     counts["verification_challenges"] = session.execute(
         delete(VerificationChallenge).where(challenge_filter)
         .execution_options(synchronize_session=False)).rowcount
@@ -130,6 +133,8 @@ def erase_account(backend: Backend, session: Session, user: User, now: datetime)
     counts["export_files"] = purge_export_files(backend, session, request_ids, now)
     counts["unrecorded_export_files"] = exports.remove_files_of_requests(backend, request_ids)
     counts["verified_conversations"] = conversations.forget_user(session, user.id)
+    counts["handoff_events"] = handoff_events.forget_tickets(session, list(session.execute(
+        select(HandoffTicket.id).where(HandoffTicket.user_id == user.id)).scalars()))
     for model, text_field in ((HandoffTicket, "summary"), (IncidentReport, "description")):
         for row in session.execute(select(model).where(model.user_id == user.id)).scalars():
             setattr(row, text_field, ERASED_TEXT)

@@ -27,7 +27,7 @@ from bot.backend.ids import new_request_id
 from bot.backend.models import App, PrivacyRequest, User, VerificationChallenge
 from bot.backend.services import conversations, identity, lifecycle
 from bot.backend.services.audit import record
-from bot.backend.services.context import SERVICE, AppTerms, Backend
+from bot.backend.services.context import SERVICE, Actor, AppTerms, Backend
 from bot.backend.services.identity import Credentials, MAX_SENDS
 from bot.backend.services.queries import request_view
 
@@ -94,8 +94,11 @@ def _reuse(backend: Backend, session: Session, existing: PrivacyRequest, app: Ap
 
 def file_request(backend: Backend, *, app_id: str, type_: str, categories: list | None,
                  channels: list | None, phone: str | None, idempotency_key: str,
-                 creds: Credentials, require_verified: bool = False) -> tuple[dict, bool]:
+                 creds: Credentials, require_verified: bool = False,
+                 requested_by: Actor | None = None) -> tuple[dict, bool]:
     """File a request; returns its view and whether it was newly created.
+
+    ``requested_by``: who filed it for the user (an agent), recorded in the same audit event.
 
     ``require_verified``: the caller has had the user enter a code already, so a subject that is
     not proven by one (an identity that expired meanwhile) is refused and nothing is filed,
@@ -104,7 +107,7 @@ def file_request(backend: Backend, *, app_id: str, type_: str, categories: list 
     for _ in range(3):
         try:
             return _file_once(backend, app_id, type_, categories, channels, phone, idempotency_key, creds,
-                              require_verified)
+                              require_verified, requested_by)
         except _ConflictVanished:
             continue  # the request we collided with closed meanwhile: file again
     raise RuntimeError("filing kept colliding with requests that closed meanwhile")
@@ -130,7 +133,7 @@ _INSERT_IF_NEW = text(
 
 def _file_once(backend: Backend, app_id: str, type_: str, categories: list, channels: list,
                phone: str | None, idempotency_key: str, creds: Credentials,
-               require_verified: bool) -> tuple[dict, bool]:
+               require_verified: bool, requested_by: Actor | None) -> tuple[dict, bool]:
     with backend.transaction() as session:
         app = backend.app_terms(session, app_id)
         subject = identity.resolve_subject(backend, session, app.id, creds) if creds else None
@@ -165,8 +168,9 @@ def _file_once(backend: Backend, app_id: str, type_: str, categories: list, chan
             return _reuse(backend, session, existing, app, phone), False
         actor = subject.actor if subject else SERVICE
         record(session, entity_type="request", entity_id=values["id"], action="request.filed",
-               actor=actor, at=now, to_status="identity_unverified",
-               type=type_, via=subject.method if subject else "phone")
+               actor=requested_by or actor, at=now, to_status="identity_unverified",
+               type=type_, via=subject.method if subject else "phone",
+               **({"for_user": subject.user.id} if requested_by and subject else {}))
         if subject and (subject.otp_verified or type_ == "unsubscribe"):
             request = session.get(PrivacyRequest, values["id"])
             lifecycle.mark_verified(backend, session, request, subject.user, actor)

@@ -27,6 +27,7 @@ from bot.backend.errors import (
     RateLimited, ValidationFailed,
 )
 from bot.backend.models import App, IdentityBinding, User, VerificationChallenge
+from bot.backend.services import sms
 from bot.backend.services.audit import record
 from bot.backend.services.context import Actor, AppTerms, Backend
 from bot.backend.services.conversations import verified_user_id
@@ -218,9 +219,10 @@ def _new_code(backend: Backend, challenge_id: str) -> tuple[str, str]:
 
 def _deliver(backend: Backend, session: Session, app: App | AppTerms, challenge_id: str,
              phone: str, hashed: str, code: str) -> None:
-    """Hand the code to the SMS adapter — last, once everything else in the transaction is written."""
-    backend.sms_sender.send(session, app_id=app.id, challenge_id=challenge_id, phone=phone,
-                            phone_hash=hashed, message=code_message(app.name, code), at=backend.now())
+    """Queue the code's SMS in this transaction; it is sent once the transaction commits."""
+    sms.queue_code(backend, session, app_id=app.id, challenge_id=challenge_id, phone=phone,
+                   phone_hash=hashed, message=code_message(app.name, code),
+                   expires_at=backend.now() + CODE_TTL)
 
 
 def start_challenge(backend: Backend, session: Session, app: App | AppTerms, phone: str, *,

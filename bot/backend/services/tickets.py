@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.backend.errors import ValidationFailed
 from bot.backend.ids import new_id
 from bot.backend.models import HandoffTicket, IncidentReport
-from bot.backend.services import identity
+from bot.backend.services import handoff_events, identity
 from bot.backend.services.audit import record
 from bot.backend.services.context import SERVICE, Backend, get_app
 from bot.backend.services.identity import Credentials
@@ -30,8 +30,11 @@ def create_handoff(backend: Backend, *, app_id: str, conversation_id: str, reaso
         get_app(session, app_id)
         ticket = HandoffTicket(id=new_id("HT"), app_id=app_id, conversation_id=conversation_id,
                                reason=reason, summary=summary, status="open", created_at=backend.now(),
+                               channel=handoff_events.channel_of(conversation_id),
                                user_id=_subject_user_id(backend, session, app_id, creds))
         session.add(ticket)
+        session.flush()
+        handoff_events.append(session, ticket, "created", at=backend.now(), reason=reason)  # the live queue
         record(session, entity_type="handoff", entity_id=ticket.id, action="handoff.created",
                actor=SERVICE, at=backend.now(), to_status="open", reason=reason)
         return handoff_view(ticket)

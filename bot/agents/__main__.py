@@ -1,0 +1,3 @@
+from bot.agents.server import main
+
+main()
