@@ -20,7 +20,7 @@ TRAINING_INPUTS := config.yml domain.yml \
 	$(shell find data -name '*.yml' -not -path 'data/apps/*' 2>/dev/null) \
 	$(wildcard data/jieba/*.txt) $(wildcard bot/nlu/*.py) bot/text.py bot/identifiers.py
 
-.PHONY: help install train run test test-python test-stories validate bench bench-nlu bench-knowledge bench-backend bench-turns lock clean system-deps
+.PHONY: help install train run test test-python test-stories validate bench bench-nlu bench-knowledge bench-backend bench-turns bench-wechat bench-agents lock clean system-deps
 
 help:  ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -61,7 +61,7 @@ test-stories: install train
 
 test: validate test-python test-stories  ## install, train and run the whole test suite
 
-bench: bench-nlu bench-knowledge bench-backend bench-turns  ## every benchmark (not part of `make test`)
+bench: bench-nlu bench-knowledge bench-backend bench-turns bench-wechat bench-agents  ## every benchmark (not part of `make test`)
 
 bench-nlu: install  ## NLU vs baseline on the held-out set (trains its own models)
 	$(PY) -m bench.nlu_bench
@@ -74,6 +74,12 @@ bench-backend: install  ## request filing, 20 concurrent clients, SQLite vs Post
 
 bench-turns: install train system-deps  ## turn latency of the running help desk, memory per process
 	$(PY) -m bench.turn_bench
+
+bench-wechat: install train  ## WeChat push-to-success and push-to-reply vs the chat channel, 20 users
+	$(PY) -m bench.wechat_bench
+
+bench-agents: install train  ## agent assist latency, agent-to-user delivery, suggestion accuracy
+	$(PY) -m bench.agent_bench
 
 lock:  ## refresh requirements/constraints.txt from the current working environment
 	$(PY) -m pip freeze --all > requirements/constraints.txt

@@ -1,11 +1,15 @@
 """``make run``: the whole help desk on this machine, on the embedded defaults.
 
 Starts the privacy-request backend and its worker (SQLite), the action server, the Rasa server
-(in-memory tracker and lock stores, HTTP API behind a token) and the chat page; waits until each
+(in-memory tracker and lock stores, HTTP API behind a token), the chat page and the agent
+workspace; waits until each
 answers; prints the URLs, the demo users and how to read the dev outbox; and on Ctrl-C stops every
 process it started. Logs go to ``var/logs/``.
 
-Ports (environment): RASA_PORT 5005, ACTIONS_PORT 5055, BACKEND_PORT 8000, WEB_PORT 8080.
+Ports (environment): RASA_PORT 5005, ACTIONS_PORT 5055, BACKEND_PORT 8000, WEB_PORT 8080,
+AGENT_PORT 8090 (the agent workspace).
+The local WeChat simulator (``bot.channels.wechat_sim``, WECHAT_SIM_PORT 8070) plays WeChat for the
+Rasa server's ``wechat`` channel, with development credentials for every app kept in ``var/wechat/``.
 The end-to-end tests start the same stack on free ports with their own state directory.
 """
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,10 +27,13 @@ from typing import Dict, List, Optional
 
 import requests
 
+from bot.channels.wechat_sim.credentials import dev_credentials
+
 REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "models" / "privacy-desk.tar.gz"
 STARTUP_TIMEOUT_SECONDS = 180
-DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "backend": 8000, "web": 8080}
+DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "backend": 8000, "web": 8080, "wechat_sim": 8070,
+                 "agent": 8090}
 
 
 @dataclass
@@ -37,24 +45,33 @@ class Service:
 
 
 class LocalStack:
-    """The five processes of the help desk, started and stopped together."""
+    """The processes of the help desk, started and stopped together."""
 
     def __init__(self, ports: Dict[str, int], var_dir: Path, extra_env: Optional[Dict[str, str]] = None,
                  model: Path = MODEL) -> None:
         self.ports, self.var_dir, self.model = ports, var_dir, model
         self.logs = var_dir / "logs"
-        self.auth_token = self._secret("RASA_AUTH_TOKEN", "rasa_auth_token")
+        # a token the caller passes wins: every process that calls Rasa's API must hold the same one
+        self.auth_token = (extra_env or {}).get("RASA_AUTH_TOKEN") or self._secret("RASA_AUTH_TOKEN", "rasa_auth_token")
         self.environment = {
             **os.environ, "RASA_TELEMETRY_ENABLED": "false",
             "PRIVACY_ENV": os.environ.get("PRIVACY_ENV", "dev"),
             # shared secrets between our own processes (every listener answers only its callers)
             "ACTION_SERVER_TOKEN": self._secret("ACTION_SERVER_TOKEN", "action_server_token"),
             "APP_CHAT_SECRET": self._secret("APP_CHAT_SECRET", "app_chat_secret"),
+            "AGENT_ASSIST_TOKEN": self._secret("AGENT_ASSIST_TOKEN", "agent_assist_token"),
+            "RASA_AUTH_TOKEN": self.auth_token,  # the agent workspace reads conversations through Rasa's API
             "BACKEND_VAR_DIR": str(var_dir / "backend"),
             "BACKEND_URL": f"http://127.0.0.1:{ports['backend']}",
             "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
             **(extra_env or {}),
         }
+        # the WeChat channel talks to the local simulator: dev credentials for every app, the same
+        # for both; anything the environment already sets wins (docs/wechat.md)
+        self.ports = {"wechat_sim": _free_port(), **self.ports}
+        self.ports = {"agent": _free_port(), **self.ports}  # the agent workspace, if the caller names no port
+        wechat = dev_credentials(var_dir / "wechat", api_base=self.url("wechat_sim"))
+        self.environment = {**wechat.rasa_environment(), **wechat.simulator_environment(), **self.environment}
         self.services: List[Service] = []
 
     # lifecycle ----------------------------------------------------------------------------------
@@ -168,6 +185,11 @@ class LocalStack:
                              "--credentials", "credentials.yml", "--endpoints", str(self._endpoints_file())],
                     f"{self.url('rasa')}/"),
             Service("web", [python, "-m", "bot.webchat", "--port", str(port["web"])], f"{self.url('web')}/"),
+            Service("agent", [python, "-m", "bot.agents", "--port", str(port["agent"])],
+                    f"{self.url('agent')}/health"),
+            # the local WeChat: pushes mini-program users' messages to the Rasa server, serves WeChat's API
+            Service("wechat_sim", [python, "-m", "bot.channels.wechat_sim", "--port", str(port["wechat_sim"])],
+                    f"{self.url('wechat_sim')}/health"),
         ]
 
     def _wait_until_healthy(self, service: Service, deadline: float) -> None:
@@ -184,6 +206,12 @@ class LocalStack:
             raise RuntimeError(f"{service.name} did not start in time; see {self.logs}")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def configured_ports() -> Dict[str, int]:
     return {name: int(os.environ.get(f"{name.upper()}_PORT", default))
             for name, default in DEFAULT_PORTS.items()}
@@ -194,6 +222,8 @@ def banner(stack: LocalStack) -> str:
 隐私助手 is running — press Ctrl-C to stop everything.
 
   Chat page         {stack.url('web')}/
+  Agent workspace   {stack.url('agent')}/   (agents: .venv/bin/python -m bot.backend agents create --login … --apps …)
+  WeChat simulator  {stack.url('wechat_sim')}/   (chat as a mini-program user; docs/wechat.md)
   Rasa server       {stack.url('rasa')}/   (HTTP API token: {stack.auth_token})
   Action server     {stack.url('actions')}/health
   Backend API       {stack.url('backend')}/openapi.json
