@@ -28,6 +28,8 @@ _NUMBERING: Tuple[Tuple[str, float, re.Pattern], ...] = tuple(
         ("cn_dun", 1.0, r"[一二三四五六七八九十]{1,3}\s*[、.](?!\d)\s*"),
         ("cn_paren", 2.0, r"\(\s*[一二三四五六七八九十]{1,3}\s*\)\s*"),
         ("decimal", 3.5, r"\d{1,2}(?:\.\d{1,2})+\.?(?![\d])\s*"),
+        # "1 我们如何收集…" over "1.1 账号服务": the top of a decimal outline, headings only
+        ("decimal0", 3.5, r"\d{1,2}\s+(?=[\u4e00-\u9fff])"),
         ("ar_dun", 3.0, r"\d{1,2}\s*、\s*"),
         ("ar_dot", 3.0, r"\d{1,2}\s*\.(?![\d])\s*"),
         ("ar_paren", 4.0, r"\(\s*\d{1,2}\s*\)\s*"),
@@ -85,6 +87,8 @@ def short_title(text: str, norm: str) -> str:
 def _numbering(norm: str) -> Optional[Tuple[str, float, int]]:
     for style, rank, pattern in _NUMBERING:
         match = pattern.match(norm)
+        if match and style == "decimal0" and not _is_short_heading(norm[match.end():]):
+            continue                # "3 年内我们会保存…" is a sentence, not heading 3
         if match:
             if style == "decimal":
                 depth = match.group(0).strip().rstrip(".").count(".")
@@ -217,8 +221,19 @@ def _mark_bare_headings(raws: List[RawLine]) -> None:
             following.kind in ("item", "heading") and following.numbered_style != ""
             or len(following.norm) >= 25 or following.norm.endswith(("。", ";", ":"))
         )
-        if previous_closed and following_body:
+        if previous_closed and following_body and not _inside_numbered_run(raws, index, following):
             raw.kind, raw.style, raw.rank, raw.title = "heading", "bare", 1.0, raw.text
+
+
+def _inside_numbered_run(raws: List[RawLine], index: int, following: RawLine) -> bool:
+    """A short line between two headings of one numbering ("2.1.1 基本原则 … 接入合作方SDK目录
+    2.1.2 委托处理") is a caption or link left in the text, not a heading above them both."""
+    if following.kind != "heading" or not following.numbered_style:
+        return False
+    for raw in reversed(raws[:index]):
+        if raw.kind == "heading" and not raw.toc:
+            return raw.numbered_style == following.numbered_style
+    return False
 
 
 def _heading_key(raw: RawLine) -> str:

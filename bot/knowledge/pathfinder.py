@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from bot.knowledge.steps import (
-    BRACKETS, CJK, COMMON_YI, CONNECTIVE, CONNECTIVE_RESIDUAL, CONTINUATION, HARD_STOP, LEADING_WORDS,
-    MAX_QUOTED_SINGLE, NAV_BEFORE, PAGE_OF_MENU, POSITION, REPLY_CODE, SEPARATOR, Segment, SETTINGS_WORDS,
-    SINGLE_AFTER, SINGLE_BEFORE, SMS_INSTRUCTION, Span, TRAILING_ACTION, TRIGGER, WEB_PRECONDITION, clause_bounds,
-    clean_label,
-    plausible_unquoted, position_note, quote_spans, find_separators, split_enter,
+    BRACKETS, CHANNEL_STEP, CHOSEN_ACTION, CJK, COMMON_YI, CONNECTIVE, CONNECTIVE_RESIDUAL, CONTINUATION, HARD_STOP,
+    LEADING_WORDS, LIST_MARKER, MAX_QUOTED_SINGLE, NAV_BEFORE, NOT_A_LABEL, PAGE_OF_MENU, POSITION, REPLY_CODE,
+    SEPARATOR, SMS_INSTRUCTION, SMS_INSTRUCTION_LEAD, Segment, SETTINGS_WORDS, SINGLE_AFTER, SINGLE_BEFORE, Span,
+    TRAILING_ACTION, TRIGGER, WEB_PRECONDITION, clause_bounds, clean_label, find_separators, plausible_unquoted,
+    position_note, quote_spans, slash_only, split_enter,
 )
 
 
@@ -103,6 +103,9 @@ class _Finder:
         steps = [label for labels, _ in labelled[best[0]:best[1]] for label in labels]
         if not quoted and not plausible_unquoted(steps, run, self.norm):
             return
+        if quoted and len(steps) < 3 and slash_only(run[best[0]:best[1]], self.norm) \
+                and any(CHANNEL_STEP.fullmatch(step) for step in steps):
+            return              # “邮箱/问题反馈”: two ways to reach us, not a path
         start, end = run[best[0]][0], labelled[best[1] - 1][1]
         self._add(FoundPath(steps, start, end, notes, self._sublabel(run[best[0]][0]), "chain"), end)
 
@@ -114,6 +117,10 @@ class _Finder:
             lo += 1
         while hi > lo and norm[hi - 1].isspace():
             hi -= 1
+        if role == "first":
+            marker = LIST_MARKER.match(norm, lo, hi)
+            if marker and marker.end() < hi:
+                lo = marker.end()   # "a) 【我】-【≡】-…": the item's marker is not the first step
         if lo >= hi:
             return [], False, hi
         crossing = [s for s in self.spans if not s.pseudo and (s.open < lo <= s.close or s.open < hi <= s.close)
@@ -147,6 +154,9 @@ class _Finder:
         inner = [s for s in self.spans if lo <= s.open and s.close < hi]
         quotes = [s for s in inner if self.norm[s.open] not in BRACKETS]
         brackets = [s for s in inner if self.norm[s.open] in BRACKETS]
+        if role == "last" and quotes and brackets and brackets[0].open < quotes[0].open \
+                and not LEADING_WORDS.sub("", self.norm[lo:brackets[0].open]).strip():
+            return brackets     # "【个人信息管理】关闭“个性化内容推荐”": the quote is the verb's object
         if quotes or not brackets:
             return quotes
         before = self.norm[lo:brackets[0].open]
@@ -325,7 +335,9 @@ class _Finder:
         """"回复TD", and "根据短信内容提示(退订)": the SMS itself is the way out."""
         for match in SMS_INSTRUCTION.finditer(self.norm):
             if not self._claimed(match.start()):
-                self.found.append(FoundPath([self.text[match.start():match.end()]], match.start(), match.end(),
+                lead = SMS_INSTRUCTION_LEAD.match(self.norm, match.start(), match.end())
+                start = lead.end() if lead else match.start()
+                self.found.append(FoundPath([self.text[start:match.end()]], match.start(), match.end(),
                                             [], "", "reply"))
         for match in REPLY_CODE.finditer(self.norm):
             if match.group(1):            # quoted codes: keep the policy's wording, “T”或“TD”
@@ -365,8 +377,9 @@ class _Finder:
             group = next(i for i in (1, 2, 3) if match.group(i))
             a, b = end + match.start(group), end + match.end(group)
             label = clean_label(self.text[a:b], self.norm[a:b], notes, quoted=group != 3)
-            if not label:
-                break
+            if not label or NOT_A_LABEL.match(label) or (
+                    group == 3 and "选择" in match.group(0) and CHOSEN_ACTION.match(label)):
+                break           # "中选择关闭…", "中选择相应内容": what the user does there, not a step
             extra.append(label)
             end += match.end()
         return extra

@@ -92,12 +92,15 @@ def _join(parts: List[str], spaced: bool) -> str:
 
 
 class _TreeBuilder:
-    def __init__(self, preamble_title: str) -> None:
+    def __init__(self, preamble_title: str, top_rank: float = 1.0) -> None:
         self.root = Section(title="", style="root", rank=-1.0)
         self.preamble = Section(title=preamble_title, style="preamble", rank=0.0, parent=self.root)
         self.sections: List[Section] = [self.preamble]
         self.stack: List[Section] = []
         self.items: dict = {}
+        # an unnumbered heading (概要, 引言) gives way to the document's top numbering, whatever
+        # style that is: "1 我们如何收集…" after "概要" is its sibling, not its child
+        self.top_rank = max(1.0, top_rank)
 
     @property
     def current(self) -> Section:
@@ -115,7 +118,7 @@ class _TreeBuilder:
             self.stack.pop()
         else:
             while self.stack and self.stack[-1].style != "appendix" and (
-                self.stack[-1].rank > rank or (self.stack[-1].style == "bare" and rank <= 1.0)
+                self.stack[-1].rank > rank or (self.stack[-1].style == "bare" and rank <= self.top_rank)
             ):
                 self.stack.pop()
         parent = self.stack[-1] if self.stack else self.root
@@ -153,11 +156,17 @@ def _preamble_title(raws: List[RawLine]) -> Tuple[str, bool]:
     return short_title(first.text, first.norm), False
 
 
+def _top_rank(raws: List[RawLine]) -> float:
+    """The rank of the document's top numbering: the lowest among its numbered headings."""
+    ranks = [raw.rank for raw in raws if raw.kind == "heading" and raw.numbered_style and not raw.toc]
+    return min(ranks, default=1.0)
+
+
 def parse(text: str) -> Document:
     """The section tree and paragraphs of a cleaned policy text."""
     raws = classify(text)
     title, first_is_title = _preamble_title(raws)
-    builder = _TreeBuilder(title)
+    builder = _TreeBuilder(title, _top_rank(raws))
     paragraphs: List[Paragraph] = []
     source_lines: List[Line] = []
     for index, raw in enumerate(raws):

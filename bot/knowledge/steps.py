@@ -51,8 +51,23 @@ CONTINUATION = re.compile(
     r"^(?:页面|菜单|界面)?\s*(?:中|里)?\s*,?\s*(?:再|然后|并)?\s*(?:点击|选择|进入)\s*"
     r"(?:“([^”]{1,12})”|「([^」]{1,12})」|([\u4e00-\u9fffA-Za-z0-9]{2,8}?)(?=后|即可|进行|,|。|;|$))"
 )
+# What follows "选择" after the last step is a choice, not a menu label, when it is a verb with its
+# object ("中选择关闭个性化推荐"; a bare "选择删除" is the button) or points at the user's own
+# content ("中选择相应内容").
+CHOSEN_ACTION = re.compile(r"^(?:(?:关闭|开启|打开|删除|取消|修改|更改|查看|管理|设置).{2,}|是否|不)")
+NOT_A_LABEL = re.compile(r"^(?:相应|对应|任意|任一|某一|某个|某些|该|需要|要|你要|您要|想要|所需)")
+# A way to write to us named beside an in-app entry (“邮箱/问题反馈”) makes a '/' an "or".
+CHANNEL_STEP = re.compile(r"(?:电子)?(?:邮箱|邮件)|电话|热线|短信|QQ|微信|信函", re.I)
+# A list marker in front of a path's first step: "a) 【我】-【≡】-…", "①我的-设置".
+LIST_MARKER = re.compile(
+    r"\s*(?:\(?\s*(?:\d{1,2}|[a-zA-Z]|[一二三四五六七八九十]{1,3})\s*[)、]|[a-zA-Z]\s*\.(?![A-Za-z0-9])|"
+    r"[\u2460-\u2473\u2776-\u277f])\s*")
 PAGE_OF_MENU = re.compile(r"页面?的([\u4e00-\u9fffA-Za-z0-9]{2,8}?)(?:菜单|栏目|选项|入口|页面|模块)")
-SMS_INSTRUCTION = re.compile(r"(?:根据|按照|依照|按)短信(?:内容|中的?|里的?)?(?:提示|说明|指引|退订方式|退订指引)")
+SMS_INSTRUCTION = re.compile(
+    r"(?:根据|按照|依照|按|通过|使用|利用)\s*(?:手机)?短信(?:内容|中|里)?(?:提供|附带|所附|所列|载明)?的?"
+    r"(?:提示|说明|指引|退订方式|退订指引|退订链接|退订方法)")
+# "通过手机短信中提供的退订方式": the way is what the SMS offers; 通过 is not part of it.
+SMS_INSTRUCTION_LEAD = re.compile(r"(?:通过|使用|利用)\s*")
 REPLY_CODE = re.compile(
     r"回复\s*([\"“「]?)([A-Za-z0-9]{1,8})[\"”」]?((?:\s*(?:或|/|、)\s*[\"“「]?[A-Za-z0-9]{1,8}[\"”」]?)*)"
 )
@@ -214,12 +229,16 @@ def split_enter(norm: str, lo: int, hi: int) -> Tuple[int, int]:
     return index + 2, hi
 
 
+def slash_only(run: List[Segment], norm: str) -> bool:
+    """Whether every separator of a chain is '/', which also writes alternatives (查看/修改)."""
+    return all(norm[b:c].strip() == "/" for (_, b), (c, _) in zip(run, run[1:]))
+
+
 def plausible_unquoted(steps: List[str], run: List[Segment], norm: str) -> bool:
     """Unquoted chains need to look like navigation: settings words, and three steps when the
     only separator is '/' (which also writes alternatives: 查看/修改)."""
     has_settings = any(SETTINGS_WORDS.search(step) for step in steps)
-    slash_only = all(norm[b:c].strip() == "/" for (_, b), (c, _) in zip(run, run[1:]))
-    if slash_only:
+    if slash_only(run, norm):
         return len(steps) >= 3 and has_settings
     return len(steps) >= 3 or has_settings
 
