@@ -19,6 +19,7 @@ from actions.context import (
     unknown_app_message,
 )
 from actions.handoff import hand_over
+from actions.request_flow import RETRY_SUBMIT, file_confirmed_request
 from bot.dialogue import clarify
 from bot.dialogue.answers import Question, answer
 from bot.dialogue.fallback import fallback_reply, out_of_scope_reply, should_hand_over
@@ -111,6 +112,8 @@ class ActionHandleAffirm(Action):
         offer = tracker.get_slot("offered_request")
         if offer == "handoff":
             return await hand_over(dispatcher, tracker, "misunderstanding")
+        if offer == RETRY_SUBMIT:  # "确认" again after the backend could not be reached
+            return await file_confirmed_request(dispatcher, tracker)
         if offer and offer.startswith(CLARIFY_PREFIX):  # "是的" to "您是想…吗？": its first option
             return await _take_interpretation(dispatcher, tracker, offer[len(CLARIFY_PREFIX):])
         if offer:

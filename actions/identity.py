@@ -20,6 +20,7 @@ from actions.context import app_id, backend, call_backend, is_authenticated, lat
 from bot.backend.client import (
     BackendClientError,
     ChallengeLocked,
+    ChallengeUsed,
     CodeExpired,
     InvalidCode,
     PhoneNotRegistered,
@@ -120,6 +121,10 @@ class IdentitySlots:
         except ChallengeLocked:
             dispatcher.utter_message(text=texts.challenge_locked())
             return {"verification_code": MASKED_CODE, **FAILED}
+        except ChallengeUsed:
+            # the same code again after a turn was cut short (a server died after checking it):
+            # take it as checked — filing still requires the backend's proof for this conversation
+            return {"verification_code": MASKED_CODE, "identity_verified": True}
         except PhoneNotRegistered:
             dispatcher.utter_message(text=texts.phone_not_registered())
             return {"verification_code": MASKED_CODE, **FAILED}

@@ -119,6 +119,9 @@ class ActionAskRequestConfirmed(Action):
         return []
 
 
+RETRY_SUBMIT = "retry_submit"  # offered_request: "确认" files the same request again
+
+
 class ActionSubmitRequest(Action):
     """Files the confirmed, verified request and reports its id and due date."""
 
@@ -129,33 +132,35 @@ class ActionSubmitRequest(Action):
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         if tracker.get_slot("flow_failed") or not tracker.get_slot("request_confirmed"):
             return reset_flow()  # what went wrong was already said
-        try:
-            dispatcher.utter_message(text=await self._file(tracker))
-        except InvalidSubject:
-            dispatcher.utter_message(text=flow.identity_expired())
-            return reset_flow() + [SlotSet("identity_verified", False)]
-        return reset_flow()
+        return await file_confirmed_request(dispatcher, tracker)
 
-    async def _file(self, tracker: Tracker) -> str:
-        """Files the request; what to tell the user (raises InvalidSubject: verify again)."""
-        request_type = tracker.get_slot("request_type")
-        try:
-            filed = await call_backend(
-                backend().file_request, app_id(tracker), request_type, subject=subject(tracker),
-                categories=_list_or_none(tracker, "data_category", request_type == "info_deletion"),
-                channels=_list_or_none(tracker, "channel", request_type == "unsubscribe"),
-                idempotency_key=tracker.get_slot("request_key"),
-                require_verified=flow.needs_code(request_type, is_authenticated(tracker)),
-            )
-        except InvalidSubject:
-            raise  # the caller asks the user to verify again
-        except ValidationError as error:
-            return f"申请未能提交：{error.message}"
-        except Unavailable as error:  # a timeout may have filed it: say so rather than "not filed"
-            return flow.filing_unconfirmed() if error.maybe_done else flow.backend_unavailable()
-        except BackendClientError:  # a refusal the user cannot fix here
-            return flow.backend_unavailable()
-        return flow.filed_request(filed.request, filed.created)
+
+async def file_confirmed_request(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Files the request the flow confirmed. If the backend cannot be reached, the confirmed flow
+    is kept (with its idempotency key) so that "确认" later files it — once, however often."""
+    request_type = tracker.get_slot("request_type")
+    try:
+        filed = await call_backend(
+            backend().file_request, app_id(tracker), request_type, subject=subject(tracker),
+            categories=_list_or_none(tracker, "data_category", request_type == "info_deletion"),
+            channels=_list_or_none(tracker, "channel", request_type == "unsubscribe"),
+            idempotency_key=tracker.get_slot("request_key"),
+            require_verified=flow.needs_code(request_type, is_authenticated(tracker)),
+        )
+    except InvalidSubject:  # the proof expired meanwhile: verify again
+        dispatcher.utter_message(text=flow.identity_expired())
+        return reset_flow() + [SlotSet("identity_verified", False)]
+    except ValidationError as error:
+        dispatcher.utter_message(text=f"申请未能提交：{error.message}")
+        return reset_flow()
+    except Unavailable as error:  # a timeout may have filed it: never say "not filed" then
+        dispatcher.utter_message(text=flow.filing_to_retry(maybe_done=error.maybe_done))
+        return [SlotSet("offered_request", RETRY_SUBMIT)]
+    except BackendClientError:  # a refusal the user cannot fix here
+        dispatcher.utter_message(text=flow.backend_unavailable())
+        return reset_flow()
+    dispatcher.utter_message(text=flow.filed_request(filed.request, filed.created))
+    return reset_flow()
 
 
 def _list_or_none(tracker: Tracker, slot: str, wanted: bool) -> Optional[List[str]]:

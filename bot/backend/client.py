@@ -93,6 +93,10 @@ class Conflict(BackendClientError):
     (e.g. cancelling a request already being processed)."""
 
 
+class ChallengeUsed(Conflict):
+    """The code was already accepted — e.g. a retried turn after a server died mid-way."""
+
+
 class RateLimited(BackendClientError):
     """Too many codes or resends; ``details.get('retry_after_seconds')``."""
 
@@ -102,7 +106,7 @@ _BY_CODE = {
     "validation_error": ValidationError, "malformed_request": ValidationError,
     "payload_too_large": ValidationError, "unknown_app": UnknownApp,
     "phone_not_registered": PhoneNotRegistered, "invalid_code": InvalidCode, "code_expired": CodeExpired,
-    "challenge_locked": ChallengeLocked, "challenge_used": Conflict, "conflict": Conflict,
+    "challenge_locked": ChallengeLocked, "challenge_used": ChallengeUsed, "conflict": Conflict,
     "invalid_transition": Conflict, "idempotency_key_reused": Conflict, "rate_limited": RateLimited,
     "unavailable": Unavailable,
 }

@@ -157,7 +157,9 @@ def invalid_phone() -> str:
 def filed_request(request, created: bool) -> str:
     """The confirmation after filing: id, status, due date, what happens next."""
     type_label = REQUEST_TYPE_LABELS.get(request.type, request.type)
-    if not created:
+    if not created and request.status == "completed":
+        head = f"您的“{type_label}”申请已经办理完成，无需重复提交。"
+    elif not created:
         head = f"您已有一个进行中的“{type_label}”申请，无需重复提交。"
     elif request.status == "completed":
         head = f"已为您办理“{type_label}”，即刻生效。"
@@ -232,9 +234,13 @@ def abandoned() -> str:
     return "好的，已为您取消本次办理，没有提交任何申请。还有其他可以帮您的吗？"
 
 
-def filing_unconfirmed() -> str:
-    return ("抱歉，申请系统响应超时，暂时无法确认申请是否已提交。请稍后发送“查询进度”确认；"
-            "重新提交也不会重复办理。")
+def filing_to_retry(maybe_done: bool) -> str:
+    """The backend did not answer at the confirm turn; the confirmation is kept for a retry."""
+    if maybe_done:
+        head = "抱歉，申请系统响应超时，暂时无法确认申请是否已提交。"
+    else:
+        head = "抱歉，申请系统暂时无法连接，申请还没有提交成功。"
+    return head + "请稍后回复“确认”再试一次（不会重复提交），或发送“查询进度”查看。"
 
 
 def backend_unavailable() -> str:

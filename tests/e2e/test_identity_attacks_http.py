@@ -134,5 +134,7 @@ def test_a_frozen_backend_at_the_confirm_turn_is_told_honestly_and_files_once(st
     assert waited < 15, waited
     assert "无法确认" in reply and "尚未提交" not in reply
     time.sleep(2)  # the backend handles what was queued while it was frozen
+    retried = conversation.send("确认")  # the kept confirmation, sent again: the same request
+    assert REQUEST_ID.search(retried) and "无需重复提交" in retried, retried
     status = chat(app, token=token).send("查一下我的申请")
     assert status.count("退订营销信息") == 1, status
