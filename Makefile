@@ -20,7 +20,7 @@ TRAINING_INPUTS := config.yml domain.yml \
 	$(shell find data -name '*.yml' -not -path 'data/apps/*' 2>/dev/null) \
 	$(wildcard data/jieba/*.txt) $(wildcard bot/nlu/*.py) bot/text.py bot/identifiers.py
 
-.PHONY: help install train run test test-python test-stories validate bench bench-nlu bench-knowledge bench-backend bench-turns bench-wechat bench-agents lock clean system-deps
+.PHONY: help install train run run-scaled test test-python test-stories validate bench bench-nlu bench-knowledge bench-backend bench-turns bench-wechat bench-agents lock clean system-deps
 
 help:  ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -43,12 +43,19 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 
 train: $(MODEL)  ## train the Rasa model if it is missing or older than its inputs
 
-system-deps:  ## Debian packages the browser test needs (chromium and a Chinese font)
+system-deps:  ## Debian packages the tests need: chromium and a Chinese font, nginx (load balancer)
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
 		{ apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; }
+	@# nginx is run by bot.scaled only; the package must not start its own server on port 80
+	@test -x /usr/sbin/nginx || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && \
+		chmod +x /usr/sbin/policy-rc.d && apt-get update -qq && apt-get install -y -qq nginx-light; \
+		status=$$?; rm -f /usr/sbin/policy-rc.d; exit $$status; }
 
 run: install train  ## run the whole help desk locally (SQLite, in-memory lock store)
 	$(PY) -m bot.devserver
+
+run-scaled: install train system-deps  ## 2 of each part behind nginx on PostgreSQL and Redis (SCALE=N)
+	$(PY) -m bot.devserver --scale $(or $(SCALE),2)
 
 validate: install  ## check training data and domain
 	$(RASA) data validate --data $(TRAINING_DATA) --quiet

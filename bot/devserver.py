@@ -14,6 +14,7 @@ The end-to-end tests start the same stack on free ports with their own state dir
 """
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import signal
@@ -233,7 +234,7 @@ Demo users (pick one on the chat page, or chat anonymously and give the phone nu
 {stack.backend_command("demo-users").strip()}
 
 One-time codes are not sent by SMS in development; read them from the dev outbox:
-  .venv/bin/python -m bot.backend outbox
+  PRIVACY_ENV=dev .venv/bin/python -m bot.backend outbox
 """
 
 
@@ -241,9 +242,20 @@ def _stop_on_sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot.devserver", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, default=0, metavar="N",
+                        help="N of each Rasa server, action server, backend and worker behind nginx, on "
+                             "PostgreSQL and Redis (bot.scaled); default: one of each on SQLite")
+    args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    stack = LocalStack(configured_ports(), REPO / "var")
+    if args.scale:
+        from bot.scaled import ScaledStack
+
+        stack: LocalStack = ScaledStack(args.scale, configured_ports(), REPO / "var" / "scaled")
+    else:
+        stack = LocalStack(configured_ports(), REPO / "var")
     try:
         stack.start()
         print(banner(stack), flush=True)
