@@ -68,7 +68,7 @@ test-stories: install train
 
 test: validate test-python test-stories  ## install, train and run the whole test suite
 
-bench: bench-nlu bench-knowledge bench-backend bench-turns bench-wechat bench-agents  ## every benchmark (not part of `make test`)
+bench: bench-nlu bench-knowledge bench-backend bench-turns bench-scale bench-wechat bench-agents  ## every benchmark (not part of `make test`)
 
 bench-nlu: install  ## NLU vs baseline on the held-out set (trains its own models)
 	$(PY) -m bench.nlu_bench
@@ -81,6 +81,9 @@ bench-backend: install  ## request filing, 20 concurrent clients, SQLite vs Post
 
 bench-turns: install train system-deps  ## turn latency of the running help desk, memory per process
 	$(PY) -m bench.turn_bench
+
+bench-scale: install train system-deps  ## closed-loop throughput with 1 and 2 of each part behind nginx, time per part
+	$(PY) -m bench.scale_bench
 
 bench-wechat: install train  ## WeChat push-to-success and push-to-reply vs the chat channel, 20 users
 	$(PY) -m bench.wechat_bench

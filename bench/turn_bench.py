@@ -28,7 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Callable, Dict, List
 
@@ -60,13 +59,17 @@ class Conversation:
     def __init__(self, stack: LocalStack, app: str, token: str | None = None) -> None:
         self.url = f"{stack.url('rasa')}/webhooks/app_chat/webhook"
         self.http = requests.Session()
-        self.sender = "bench-" + uuid.uuid4().hex[:12]
+        # the conversation is the server's: its id and token come from the channel
+        started = self.http.post(f"{stack.url('rasa')}/webhooks/app_chat/conversations", json={"app": app},
+                                 timeout=60)
+        started.raise_for_status()
+        self.sender, self.token = started.json()["sender"], started.json()["conversation_token"]
         self.metadata = {"app": app, "platform": "app", **({"user_token": token} if token else {})}
 
     def send(self, text: str) -> tuple[float, str]:
         started = time.perf_counter()
-        response = self.http.post(self.url, json={"sender": self.sender, "message": text,
-                                                  "metadata": self.metadata}, timeout=60)
+        response = self.http.post(self.url, json={"sender": self.sender, "conversation_token": self.token,
+                                                  "message": text, "metadata": self.metadata}, timeout=60)
         elapsed = (time.perf_counter() - started) * 1000
         response.raise_for_status()
         return elapsed, "\n".join(m.get("text", "") for m in response.json())

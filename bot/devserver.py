@@ -182,7 +182,7 @@ class LocalStack:
                     f"{self.url('actions')}/health"),
             Service("rasa", [rasa, "run", "--model", str(self.model), "--interface", "127.0.0.1",
                              "--port", str(port["rasa"]),
-                             "--enable-api", "--auth-token", self.auth_token,
+                             "--enable-api", f"--auth-token={self.auth_token}",  # a token may start with "-"
                              "--credentials", "credentials.yml", "--endpoints", str(self._endpoints_file())],
                     f"{self.url('rasa')}/"),
             Service("web", [python, "-m", "bot.webchat", "--port", str(port["web"])], f"{self.url('web')}/"),

@@ -26,9 +26,44 @@ def test_an_invalid_response_is_refused(response):
         ACTION._validate_action_result(response)
 
 
+RESPONSES_TO_JUDGE = [
+    {"events": [{"event": "slot", "name": "x", "value": 1, "timestamp": None}]},
+    {"events": [{"event": "slot", "name": 3, "value": 1}]},
+    {"events": [{"event": "slot", "timestamp": "noon", "name": "x"}]},
+    {"events": [{"event": "bot", "text": "好的", "data": {}, "metadata": {}}]},
+    {"events": [{"event": "bot", "text": 5}]},
+    {"events": [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet", "confidence": 1.0},
+                                                               "entities": [{"entity": "channel"}]}}]},
+    {"events": [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}, "entities": []}}]},
+    {"events": [{"event": "active_loop", "name": None}, {"event": "followup", "name": "utter_x"}]},
+    {"events": [{"event": "followup"}]},
+    {"events": [{"name": "x"}]},
+    {"events": [{"event": 7}]},
+    {"events": ["slot"]},
+    {"events": [], "responses": [{"text": "x"}, "y"]},
+    {"events": [{"event": "reminder", "intent": "x", "date_time": "2026-01-01T00:00:00", "kill_on_user_msg": True}]},
+]
+
+
+@pytest.mark.parametrize("response", RESPONSES_TO_JUDGE)
+def test_the_fast_check_judges_every_response_as_rasas_own_schema_does(response):
+    from jsonschema import validate
+    try:
+        validate(response, RemoteAction.action_response_format_spec())
+        rasa_says_valid = True
+    except ValidationError:
+        rasa_says_valid = False
+    try:
+        ACTION._validate_action_result(response)
+        ours_says_valid = True
+    except ValidationError:
+        ours_says_valid = False
+    assert ours_says_valid == rasa_says_valid
+
+
 # --- typed payloads ------------------------------------------------------------------------------
 
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered  # noqa: E402
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered  # noqa: E402
 
 from bot.channels import rasa_patches  # noqa: E402
 from bot.channels.choices import chosen_payload, offered_buttons, text_to_understand  # noqa: E402
@@ -73,3 +108,38 @@ def test_buttons_of_an_earlier_turn_are_no_longer_offered():
 def test_the_patches_refuse_a_rasa_version_they_were_not_written_for():
     with pytest.raises(RuntimeError, match="written for rasa 3.6.21"):
         rasa_patches.install(version="3.7.0")
+
+
+# --- event types from a table --------------------------------------------------------------------
+
+def test_every_event_type_resolves_to_the_class_rasas_own_walk_finds():
+    import rasa.shared.utils.common
+    from rasa.shared.core.events import Event
+    walk = rasa.shared.utils.common.all_subclasses(Event)
+    names = {cls.type_name for cls in walk}
+    assert len(names) > 20
+    for name in names:
+        assert Event.resolve_by_type(name) is next(cls for cls in walk if cls.type_name == name)
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type.__wrapped_by_privacy_desk__
+
+
+def test_an_event_class_defined_after_the_first_lookup_still_resolves():
+    from rasa.shared.core.events import Event
+    Event.resolve_by_type("slot")
+
+    class LateEvent(Event):
+        type_name = "late_event_for_this_test"
+
+        def as_story_string(self):
+            return None
+
+        def __eq__(self, other):
+            return isinstance(other, LateEvent)
+
+        __hash__ = Event.__hash__
+
+    assert Event.resolve_by_type("late_event_for_this_test") is LateEvent

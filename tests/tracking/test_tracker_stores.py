@@ -79,3 +79,36 @@ def test_sql_store_keeps_only_redacted_history(sql_store):
     restored = asyncio.run(sql_store.retrieve("c2"))
     assert restored.get_slot("phone_number") == "139****1234"
     assert json.loads(rows[0])  # still valid event JSON
+
+
+def stored_events(store, sender):
+    with store.engine.connect() as connection:
+        return connection.execute(sa.text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"),
+                                  {"s": sender}).scalars().all()
+
+
+def test_each_event_is_stored_once_over_turns_of_load_change_save(sql_store):
+    asyncio.run(sql_store.save(conversation("c3")))           # a tracker from elsewhere: counted
+    for turn in range(3):
+        tracker = asyncio.run(sql_store.retrieve("c3"))       # the start of a turn
+        tracker.update(UserUttered(f"第{turn}个问题"))
+        asyncio.run(sql_store.save(tracker))
+        tracker.update(BotUttered("好的"))
+        asyncio.run(sql_store.save(tracker))                  # saved twice in one turn
+    assert stored_events(sql_store, "c3") == ["user", "slot", "slot", "bot"] + ["user", "bot"] * 3
+
+
+def test_a_new_session_started_mid_turn_is_stored_after_the_old_one_without_copies(sql_store):
+    from rasa.shared.core.events import ActionExecuted, SessionStarted
+    asyncio.run(sql_store.save(conversation("c4")))
+    tracker = asyncio.run(sql_store.retrieve("c4"))
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(sql_store.save(tracker))
+    tracker.update(UserUttered("新会话的问题"))
+    asyncio.run(sql_store.save(tracker))
+    assert stored_events(sql_store, "c4") == ["user", "slot", "slot", "bot", "action", "session_started",
+                                              "action", "user"]
+    assert [e.type_name for e in asyncio.run(sql_store.retrieve("c4")).events] == \
+        ["session_started", "action", "user"]
