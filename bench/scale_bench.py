@@ -33,14 +33,11 @@ from typing import Dict, List
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import redis  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
 from bench.turn_bench import (  # noqa: E402
     QUESTIONS, Conversation, admin_outbox, export_filing_turn, free_port, nlu_parse_turn, run_concurrently,
     summary,
 )
-from bot.scaled import BALANCED, PG_ADMIN_URL, ScaledStack  # noqa: E402
+from bot.scaled import BALANCED, ScaledStack  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 REDIS_DB = 7
@@ -122,12 +119,7 @@ def measure_scale(scale: int, turns: int, clients: int) -> Dict[str, Dict]:
                         results[name]["per_message"]["messages"] / wall, 1)
                 print(f"scale {scale}", name, results[name], flush=True)
     finally:
-        redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).flushdb()
-        engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with engine.connect() as connection:
-            for database in (f"{prefix}_backend", f"{prefix}_tracker"):
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        engine.dispose()
+        stack.discard_data()
     return results
 
 

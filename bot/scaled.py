@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import redis
 import sqlalchemy as sa
 
 from bot.devserver import REPO, LocalStack, Service, _free_port
@@ -118,9 +119,11 @@ class ScaledStack(LocalStack):
         if scale < 1:
             raise ValueError("scale must be at least 1")
         self.scale, self.timing_log = scale, timing_log
+        self.databases = (f"{database_prefix}_backend", f"{database_prefix}_tracker")
+        self.redis_db = redis_db
         self.upstreams = {name: [_free_port() for _ in range(scale)] for name in BALANCED}
-        backend_db = ensure_database(f"{database_prefix}_backend")
-        tracker_db = f"{database_prefix}_tracker"
+        backend_db = ensure_database(self.databases[0])
+        tracker_db = self.databases[1]
         ensure_database(tracker_db)
         scaled_env = {
             "BACKEND_DATABASE_URL": backend_db,
@@ -162,6 +165,16 @@ class ScaledStack(LocalStack):
         path.write_text(nginx_config({name: self.ports[name] for name in BALANCED}, self.upstreams,
                                      self.var_dir, self.timing_log), encoding="utf-8")
         return path
+
+    def discard_data(self) -> None:
+        """Drop the stack's databases and empty its Redis database (tests and benchmarks, after
+        the stack has stopped)."""
+        redis.Redis(host="127.0.0.1", port=6379, db=self.redis_db).flushdb()
+        engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+        with engine.connect() as connection:
+            for name in self.databases:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
     def names(self, part: str) -> List[str]:
         """The services of one part: ``names("rasa")`` → ``["rasa-1", "rasa-2"]``."""

@@ -109,7 +109,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     def _unstored_events(self, session, tracker: DialogueStateTracker) -> List[Any]:
         stored = getattr(tracker, _STORED_EVENTS, None)
-        if stored is None or stored > len(tracker.events) or tracker.events.maxlen is not None:
+        if stored is None or stored > len(tracker.events):
             return list(self._additional_events(session, tracker))  # a tracker from elsewhere: count
         return list(itertools.islice(tracker.events, stored, None))
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pytest
-import redis
 import requests
 import sqlalchemy as sa
 
@@ -29,7 +28,7 @@ from bot.backend.api.admin_routes import read_outbox
 from bot.backend.config import load_settings
 from bot.backend.services.context import Backend
 from bot.backend.services.demo import create_user
-from bot.scaled import PG_ADMIN_URL, ScaledStack, UNAVAILABLE_JSON
+from bot.scaled import ScaledStack, UNAVAILABLE_JSON
 
 USERS, APP = 50, "tego"
 REQUEST_ID = re.compile(r"PR-[0-9A-HJKMNP-TV-Z]{10}")
@@ -62,12 +61,7 @@ def scaled(tmp_path_factory):
         with stack:
             yield stack
     finally:
-        redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).flushdb()
-        engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with engine.connect() as connection:
-            for name in (f"{prefix}_backend", f"{prefix}_tracker"):
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
+        stack.discard_data()
 
 
 @pytest.fixture(scope="module")
