@@ -20,6 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Mapping
 
+from bot.channels.wechat import config as wechat_config
+
 DEFAULT_PORT = 8090
 _MIN_TOKEN_CHARS = 24
 
@@ -61,7 +63,7 @@ def load_agent_settings(environ: Mapping[str, str] | None = None) -> AgentSettin
         rasa_token=rasa_token,
         session_lifetime=timedelta(hours=hours),
         cookie_secure=environ.get("AGENT_COOKIE_SECURE", "true" if production else "false").lower() == "true",
-        wechat_apps=frozenset(a.strip() for a in environ.get("AGENT_WECHAT_APPS", "").split(",") if a.strip()),
+        wechat_apps=wechat_config.workspace_apps(environ),
         is_production=production,
     )
 

@@ -24,7 +24,6 @@ nothing. Message text and tokens are never logged.
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import logging
 import os
@@ -38,11 +37,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import conversation_tokens as conversations
-from bot.backend.client import BackendClient, BackendClientError
 from bot.contract import CONVERSATION_ID_PATTERN, Platform
 from bot.channels import rasa_patches
+from bot.channels.agent_handoff import forward_to_agent, waiting_text
 from bot.knowledge import list_apps
-from bot.redaction import install_log_masking, mask
+from bot.redaction import install_log_masking
 
 logger = logging.getLogger(__name__)
 rasa_patches.install()
@@ -55,7 +54,6 @@ MAX_BODY_BYTES = 16 * 1024
 _SENDER_RE = re.compile(rf"{CONVERSATION_ID_PATTERN}")
 # C0 controls other than tab and newlines, DEL, and lone surrogates (not valid Unicode text)
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-WAITING_FOR_AGENT = "已为您转接人工客服，请稍候，客服人员会尽快回复您。"
 NO_REPLY = "抱歉，客服助手暂时没有回复，请稍后再试一次。"
 
 
@@ -224,40 +222,10 @@ async def _no_reply(request: Request, chat: ChatRequest) -> List[Dict[str, Any]]
     tracker = await agent.tracker_store.retrieve(chat.sender) if agent is not None else None
     if tracker is None or not tracker.is_paused():
         return [{"recipient_id": chat.sender, "text": NO_REPLY, "custom": {"status": "no_reply"}}]
-    status = await _forward_to_agent(chat)
+    status = await forward_to_agent(chat.metadata["app"], chat.sender, chat.text)
     return [{"recipient_id": chat.sender, "text": waiting_text(status),
              "custom": {"status": "with_agent" if status and status.get("status") == "claimed"
                         else "waiting_for_agent", "queue": status}}]
-
-
-@functools.lru_cache(maxsize=1)
-def _backend() -> BackendClient:
-    return BackendClient.from_env(retries=0, budget=3.0)
-
-
-async def _forward_to_agent(chat: ChatRequest) -> Optional[Dict[str, Any]]:
-    """The user's message (masked) into the handoff log the agent reads; where the user stands."""
-    try:
-        return await asyncio.to_thread(_backend().record_handoff_message, chat.metadata["app"], chat.sender,
-                                       mask(chat.text))
-    except BackendClientError as error:  # no ticket (the backend was down at handoff), or down now
-        logger.warning("app_chat: a message during handoff was not forwarded (%s)", error.code or error.status)
-        return None
-
-
-def waiting_text(status: Optional[Dict[str, Any]]) -> str:
-    """An honest answer while a human has the conversation: who, or the place in the queue."""
-    if not status:
-        return WAITING_FOR_AGENT
-    if status.get("status") == "claimed":
-        name = status.get("agent_name") or ""
-        return f"人工客服{name}正在为您服务，已收到您的消息，请稍候。"
-    ahead = max(int(status.get("position") or 1) - 1, 0)
-    line = f"已收到您的消息。您前面还有 {ahead} 位用户在等待人工客服" if ahead else "已收到您的消息。下一位就轮到您"
-    median = status.get("recent_median_wait_seconds")
-    if median:
-        line += f"，近期平均等待约 {max(round(median / 60), 1)} 分钟"
-    return line + "。客服接入后会在这里回复您。"
 
 
 def _refusal(error: InvalidChatRequest) -> HTTPResponse:

@@ -7,7 +7,7 @@ import pytest
 from bot.backend.api.app import ServerThread
 from bot.backend.client import BackendClient, NotFound, Unauthorized, ValidationError
 from bot.backend.services import handoff_queue
-from bot.channels.app_chat import WAITING_FOR_AGENT, waiting_text
+from bot.channels.agent_handoff import WAITING_FOR_AGENT, waiting_text
 from tests.agents.harness import new_agent, new_ticket
 from tests.agents.test_handoff_queue import principal
 

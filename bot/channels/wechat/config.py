@@ -9,6 +9,10 @@ Per app (``APP`` = the app id upper-cased, ``-`` as ``_``):
 - ``WECHAT_<APP>_AES_KEY_PREVIOUS`` the key before the last rotation, still accepted for pushes;
 - ``WECHAT_<APP>_SECRET``  the AppSecret, for ``stable_token``.
 
+``AGENT_WECHAT_APPS`` (comma-separated app ids, shared with the agent workspace) names the apps
+whose WeChat handoffs go to our own agent workspace; every other app hands its users over to
+WeChat's customer-service tools (``transfer_customer_service``).
+
 Channel-wide: ``WECHAT_API_BASE`` (default ``https://api.weixin.qq.com``), ``WECHAT_STATE_DIR``
 (default ``var/wechat``: the record of undelivered replies without Redis), ``WECHAT_REDIS_PREFIX``
 (default ``privacy_desk:wechat``) with the project's ``REDIS_HOST`` / ``REDIS_PORT`` / ``REDIS_DB``.
@@ -46,6 +50,7 @@ class WeChatApp:
     secret: str
     aes_key: Optional[str] = None
     previous_aes_key: Optional[str] = None
+    handoff_to_workspace: bool = False  # AGENT_WECHAT_APPS: our agents, not WeChat's tools
 
     @property
     def encrypted(self) -> bool:
@@ -94,7 +99,12 @@ def load_app(app: str, environ: Mapping[str, str] = os.environ) -> Optional[WeCh
         # in plaintext mode WeChat's signature does not cover the body, so nothing proves the
         # openid a push names: production takes only encrypted (safe-mode) pushes
         raise WeChatConfigError(f"生产环境必须使用安全模式：请设置 {prefix}AES_KEY（明文模式下推送内容未经签名）")
-    return WeChatApp(app, appid, token, secret, aes_key, previous)
+    return WeChatApp(app, appid, token, secret, aes_key, previous, app in workspace_apps(environ))
+
+
+def workspace_apps(environ: Mapping[str, str] = os.environ) -> frozenset:
+    """``AGENT_WECHAT_APPS``: the apps whose WeChat users are handed to the agent workspace."""
+    return frozenset(a.strip() for a in (environ.get("AGENT_WECHAT_APPS") or "").split(",") if a.strip())
 
 
 def _optional_key(environ: Mapping[str, str], name: str) -> Optional[str]:

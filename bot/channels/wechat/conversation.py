@@ -18,6 +18,11 @@ For one queued push (``inbox`` hands them over one user at a time, in order):
   answers that user's messages with ``transfer_customer_service`` and they go to WeChat's
   customer-service tools instead of the assistant. A message that was already queued when the
   handoff happened can no longer be forwarded: it is recorded for the agent.
+  For the apps in ``AGENT_WECHAT_APPS`` the handoff goes to our agent workspace instead: no
+  marker is set, the user's messages still reach the Rasa conversation (paused, so the assistant
+  is silent), and each is recorded in the ticket's log for the agent (``agent_handoff``), the
+  user being told who serves them or their place in the queue. The agent's replies come back
+  through the send API (``bot.agents.delivery``); handing back resumes the conversation.
 
 A push processed a second time (its first process died mid-turn) is not given to the assistant
 again if the conversation already holds it: the replies recorded after it are sent instead.
@@ -32,6 +37,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
+from bot.channels.agent_handoff import forward_to_agent, waiting_text
 from bot.channels.wechat import wording
 from bot.contract import Platform
 from bot.channels.wechat.config import WeChatApp
@@ -125,7 +131,9 @@ class Conversations:
                 typing.cancel()
         rendered = render_turn(messages)
         reply = rendered.text
-        if rendered.handoff is not None:
+        if not messages and app.handoff_to_workspace and await self._is_paused(conversation):
+            reply = waiting_text(await forward_to_agent(app.app, conversation, text))
+        elif rendered.handoff is not None and not app.handoff_to_workspace:
             # marked before the user reads the handoff message, so that their next one is forwarded
             await self.state.set_value(handoff_key(app.app, push.openid),
                                        json.dumps(rendered.handoff, ensure_ascii=False))
@@ -144,6 +152,17 @@ class Conversations:
             logger.exception("wechat: the assistant failed on a message in %s", app.app)
             return [{"text": wording.ASSISTANT_UNAVAILABLE}]
         return collector.messages
+
+    async def _is_paused(self, conversation: str) -> bool:
+        """A human has the conversation: the handoff paused it, and no agent has handed it back."""
+        if self.tracker_lookup is None:
+            return False
+        try:
+            tracker = await self.tracker_lookup(conversation)
+        except Exception:
+            logger.exception("wechat: reading a conversation to see whether an agent has it failed")
+            return False
+        return tracker is not None and tracker.is_paused()
 
     async def _keep_typing(self, app: WeChatApp, openid: str, lock: asyncio.Lock) -> None:
         """"Typing…" once the turn has taken ``typing_after_seconds``, renewed every 14 s."""

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 import uuid
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, List, Optional
 
 import aiohttp
@@ -61,6 +62,7 @@ class ScriptedAssistant:
         self.messages: List[UserMessage] = []
         self.journal = journal if journal is not None else []  # shared by several servers' assistants
         self.turn_seconds = 0.0
+        self.paused: set = set()  # conversations a handoff paused: Rasa answers nothing there
 
     @property
     def texts(self) -> List[str]:
@@ -71,6 +73,8 @@ class ScriptedAssistant:
         self.journal.append((time.monotonic(), message.sender_id, message.text))
         out, to = message.output_channel, message.sender_id
         text = message.text
+        if to in self.paused:
+            return
         if text.startswith("慢"):  # "慢2" takes 2 s
             await asyncio.sleep(float(text[1:] or 1))
         elif self.turn_seconds:
@@ -86,6 +90,7 @@ class ScriptedAssistant:
         elif text == "转人工":
             await out.send_text_message(to, "已为您转接人工客服（工单号 HT-1）。")
             await out.send_custom_json(to, {"handoff": {"ticket": "HT-1", "reason": "user_request"}})
+            self.paused.add(to)
         elif text == "出错":
             raise RuntimeError("the assistant failed")
         else:
@@ -145,6 +150,17 @@ class _AgentStandIn:
 
     def __init__(self, assistant: ScriptedAssistant) -> None:
         self.handle_message = assistant
+        self.tracker_store = _TrackerStoreStandIn(assistant)
+
+
+class _TrackerStoreStandIn:
+    """Enough of a tracker store for the channel: whether a handoff paused the conversation."""
+
+    def __init__(self, assistant: ScriptedAssistant) -> None:
+        self.assistant = assistant
+
+    async def retrieve(self, sender_id: str):
+        return SimpleNamespace(events=[], is_paused=lambda: sender_id in self.assistant.paused)
 
 
 class SimulatorServer:
