@@ -48,6 +48,9 @@ RESULTS = REPO / "bench" / "results"
 PASSAGES = REPO / "bench" / "data" / "passages.yml"
 EXTRACTION_TRUTH = REPO / "bench" / "data" / "extraction_truth.yml"
 COLLECTED_DIR = REPO / "tests" / "knowledge" / "policies"
+# Collected policies added after the parser was tuned on the others: reported apart, since only
+# their first run measures the parser on policies never seen (bench/README.md, issue 10).
+UNSEEN_COLLECTED = ("liuyanban", "wushangtong")
 
 # (app, question in the user's words, a piece of the section title that answers it).
 LABELLED: Sequence[Tuple[str, str, str]] = (
@@ -256,25 +259,32 @@ def passage_precision(apps_dir: Path, cases: Sequence[dict]) -> Dict[str, object
     """Quoted-passage precision of ``passage_for`` and of the topic's lead passage (baseline)."""
     right = lead_right = 0
     misses = []
+    per_app: Dict[str, List[int]] = {}
     for case in cases:
         kb = load_app(case["app"], apps_dir)
         chosen = kb.passage_for(case["topic"], case["q"])
         leads = kb.clauses_for(case["topic"])
         right += _matches(chosen, case)
         lead_right += _matches(leads[0] if leads else None, case)
+        tally = per_app.setdefault(case["app"], [0, 0])
+        tally[0] += _matches(chosen, case)
+        tally[1] += 1
         if not _matches(chosen, case):
             misses.append(f"{case['app']}: {case['q']} → {chosen.section if chosen else None}")
     return {"pairs": len(cases), "precision": right / len(cases), "lead_baseline": lead_right / len(cases),
-            "misses": misses}
+            "per_app": {app: {"pairs": n, "right": r} for app, (r, n) in per_app.items()}, "misses": misses}
 
 
 def _same_steps(path_steps, expected_steps) -> bool:
     return [normalize(s).replace(" ", "") for s in path_steps] == [normalize(s).replace(" ", "") for s in expected_steps]
 
 
-def extraction_quality(apps_dir: Path) -> Dict[str, object]:
-    """Found and invented paths, contacts and deadlines on the collected policies."""
+def extraction_quality(apps_dir: Path, only: Sequence[str] = (), exclude: Sequence[str] = ()) -> Dict[str, object]:
+    """Found and invented paths, contacts and deadlines on the collected policies (``only`` those
+    apps when given, less ``exclude``)."""
     truth = yaml.safe_load(EXTRACTION_TRUTH.read_text(encoding="utf-8"))
+    truth = {app: expected for app, expected in truth.items()
+             if (not only or app in only) and app not in exclude}
     totals = {"expected": 0, "found": 0, "invented": 0}
     per_app, invented_items, missed_items = {}, [], []
     for app_id, expected in truth.items():
@@ -321,7 +331,7 @@ def extraction_quality(apps_dir: Path) -> Dict[str, object]:
         per_app[app_id] = {"expected": total, "found": found, "invented": invented}
         for key, value in (("expected", total), ("found", found), ("invented", invented)):
             totals[key] += value
-    return {"per_app": per_app, "found_share": totals["found"] / totals["expected"], **totals,
+    return {"per_app": per_app, "found_share": totals["found"] / max(1, totals["expected"]), **totals,
             "missed": missed_items, "invented_items": invented_items}
 
 
@@ -338,9 +348,13 @@ def main() -> None:
     cases = yaml.safe_load(PASSAGES.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as scratch:
         collected = collected_apps(Path(scratch))
+        tuned_on = [case for case in cases["collected"] if case["app"] not in UNSEEN_COLLECTED]
+        unseen = [case for case in cases["collected"] if case["app"] in UNSEEN_COLLECTED]
         passages = {"launch": passage_precision(APPS_DIR, cases["launch"]),
-                    "collected": passage_precision(collected, cases["collected"])}
-        extraction = extraction_quality(collected)
+                    "collected": passage_precision(collected, tuned_on),
+                    "collected_unseen": passage_precision(collected, unseen)}
+        extraction = {"tuned_on": extraction_quality(collected, exclude=UNSEEN_COLLECTED),
+                      "unseen": extraction_quality(collected, only=UNSEEN_COLLECTED)}
     report = {
         "quoted_passage_precision": passages,
         "collected_extraction": extraction,
@@ -379,9 +393,9 @@ def print_table(report: dict) -> None:
     for name, result in report["quoted_passage_precision"].items():
         print(f"quoted-passage precision, {name} policies: {result['precision']:.2f} on {result['pairs']} pairs "
               f"(topic's lead passage: {result['lead_baseline']:.2f})")
-    extraction = report["collected_extraction"]
-    print(f"collected policies: {extraction['found']}/{extraction['expected']} paths, contacts and deadlines found "
-          f"({extraction['found_share']:.2f}), {extraction['invented']} invented")
+    for name, extraction in report["collected_extraction"].items():
+        print(f"collected policies ({name}): {extraction['found']}/{extraction['expected']} paths, contacts and "
+              f"deadlines found ({extraction['found_share']:.2f}), {extraction['invented']} invented")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ _PUBLIC_ACCOUNT = re.compile(r"关注[“\"「]([^”\"」]{2,20})[”\"」](?:�
 # An in-app entry named in quotes: "通过“邮箱/问题反馈”的方式联系我们客服".
 _IN_APP_ENTRY = re.compile(r"通过[“\"「【]([^”\"」】]{2,12})[”\"」】](?:的方式|功能|入口|页面)?.{0,6}(?:联系|反馈|咨询)")
 
+# A channel's name alone, with no account, number or address to reach it by.
+_BARE_CHANNEL = re.compile(r"^(?:QQ|微信|微博|电话|手机|邮箱|邮件|短信|客服)$", re.I)
 
 CONTACT_ORDER = ("email", "phone", "address", "online_service", "privacy_officer", "url")
 CJK_START = re.compile(r"[\u4e00-\u9fff]")
@@ -107,6 +109,8 @@ class _Contacts:
             self.add("online_service", f"{text[match.start(2):match.end(2)]} {text[match.start(1):match.end(1)]}",
                      paragraph, match.start())
         for match in _IN_APP_ENTRY.finditer(norm):
+            if _BARE_CHANNEL.match(match.group(1)):
+                continue            # 通过“QQ”联系客服: a platform with no account to reach
             self.add("online_service", text[match.start(1):match.end(1)], paragraph, match.start())
 
     def online(self, paragraph: Paragraph) -> None:

@@ -27,6 +27,10 @@ _CONTACT_STEP = re.compile(r"联系我们|联系客服|在线客服|人工客服
 _NOT_SETTINGS_STEP = re.compile(r"政策|协议|声明|规则|关于")
 _BACK_REFERENCE = re.compile(r"上述|前述|以上|这些|该等")
 _SAME_PATH = re.compile(r"(?:此|该|上述|以上|前述)(?:路径|途径|入口|页面)")
+# A path that controls who sees what ("…中可以控制你的浏览是否会被作者看到", "不对特定用户展示") is a
+# privacy setting: it neither shows the user their data nor deletes it, nor grants a permission.
+_VISIBILITY_CONTROL = re.compile(r"控制.{0,30}(?:是否|范围)|不对特定用户|不给谁看|谁可以看|(?:展示|可见|公开)范围")
+_NOT_FOR_VISIBILITY = ("view_or_correct_info", "delete_info", "permissions")
 
 
 class _Context:
@@ -70,6 +74,12 @@ def _topics(context: _Context) -> List[str]:
     “首页-消息”发布本政策的变更) gives no topic at all."""
     for steps in (context.last_step, context.steps):
         specific = matching(SPECIFIC_PATH_TOPIC_WORDS, steps)
+        if specific == ["permissions"] and not matching(PERMISSION_WORDS, context.steps):
+            # "…→隐私权限设置】进行管理，…撤回您的授权": a settings page named after permissions
+            # in general is for what its sentence (or heading) says it does
+            intent = [topic for topic in matching(SPECIFIC_PATH_TOPIC_WORDS, f"{context.clause} {context.leaf_title}")
+                      if topic != "permissions"]
+            return intent or specific
         if specific:
             return specific
     if NOT_PERSONAL_DATA.search(context.clause) and not matching(SPECIFIC_PATH_TOPIC_WORDS, context.clause):
@@ -79,6 +89,10 @@ def _topics(context: _Context) -> List[str]:
     texts += [(title, TITLE_GENERIC_PATH_TOPIC_WORDS) for title in [context.leaf_title] + context.parent_titles]
     for text, generic_words in texts:
         specific = matching(SPECIFIC_PATH_TOPIC_WORDS, text)
+        if specific == ["permissions"] and text != clause and not _names_permission(clause):
+            # the permissions a paragraph or heading is about are not what this path's own
+            # sentence does ("…请求通讯录权限…如果您不希望被推荐给朋友，可以在…中选择关闭")
+            continue
         if specific:
             return specific
         if PERSONAL_DATA_WORDS.search(text) and not NOT_PERSONAL_DATA.search(text):
@@ -86,6 +100,10 @@ def _topics(context: _Context) -> List[str]:
             if generic:
                 return generic
     return []
+
+
+def _names_permission(text: str) -> bool:
+    return "权限" in text or bool(matching(PERMISSION_WORDS, text))
 
 
 def _qualifiers(topic: str, context: _Context) -> List[Tuple[Optional[str], Optional[str]]]:
@@ -107,7 +125,10 @@ def _qualifiers(topic: str, context: _Context) -> List[Tuple[Optional[str], Opti
         clause = context.clause
         if _BACK_REFERENCE.search(clause) and not matching(PERMISSION_WORDS, clause):
             clause = f"{context.previous_clause} {clause}"
-        found = _first_hit(PERMISSION_WORDS, [nearest, clause, context.leaf_title])
+        # a heading names a permission only where it is about permissions ("信息的存储/公开范围"
+        # is not the storage permission)
+        titles = [context.leaf_title] if "权限" in context.leaf_title else []
+        found = _first_hit(PERMISSION_WORDS, [nearest, clause] + titles)
     elif topic == "personalization":
         found = _first_hit(PERSONALIZATION_WORDS, [nearest, context.steps, context.clause])
     else:
@@ -191,11 +212,14 @@ def extract_paths(document: Document, app_name: str = "") -> Tuple[List[dict], L
     paths: List[dict] = []
     contact_paths: List[dict] = []
     seen = set()
-    for paragraph in document.paragraphs:
+    lead_ins: List[Tuple[int, Tuple[str, ...], List[dict]]] = []
+    paragraph_of: Dict[int, int] = {}          # id(path) → the paragraph it came from
+    for number, paragraph in enumerate(document.paragraphs):
         if paragraph.section.superseded:
             continue
         for found in find_paths(paragraph.text, paragraph.norm):
             context = _Context(paragraph, found)
+            first_of_path = len(paths)
             platform = _platform(context)
             record = {
                 "platform": platform,
@@ -211,7 +235,10 @@ def extract_paths(document: Document, app_name: str = "") -> Tuple[List[dict], L
             if _NOT_SETTINGS_STEP.search(context.last_step) or _other_product(context, app_name):
                 continue
             record["purpose"] = _purpose(context)
+            visibility = bool(_VISIBILITY_CONTROL.search(context.clause))
             for topic in _topics(context):
+                if visibility and topic in _NOT_FOR_VISIBILITY:
+                    continue
                 if topic in ("unsubscribe", "personalization") and _turns_on(context, record["purpose"]):
                     continue
                 for qualifier, subject in _qualifiers(topic, context):
@@ -220,4 +247,32 @@ def extract_paths(document: Document, app_name: str = "") -> Tuple[List[dict], L
                         continue
                     seen.add(key)
                     paths.append({"topic": topic, "qualifier": qualifier, "subject": subject, **record})
-    return paths, contact_paths
+                    paragraph_of[id(paths[-1])] = number
+            if context.after.rstrip().endswith(":"):
+                lead_ins.append((number, tuple(found.steps), paths[first_of_path:]))
+    return _confirmed_by_items(paths, lead_ins, paragraph_of, document), contact_paths
+
+
+def _confirmed_by_items(paths: List[dict], lead_ins: List[Tuple[int, Tuple[str, ...], List[dict]]],
+                        paragraph_of: Dict[int, int], document: Document) -> List[dict]:
+    """"您也可以通过「个人」→「个人设置」页面…进行访问、更正及删除：1、您可通过【个人设置】…访问和更正；
+    …4、您可通过【消息】…删除好友及对话": a lead-in's verbs sum up the items after it. Where items
+    give paths through the lead-in's page, the lead-in path serves only what they do there."""
+    dropped = set()
+    for number, steps, own in lead_ins:
+        items = _following_items(document, number)
+        confirmed = {path["topic"] for path in paths
+                     if paragraph_of[id(path)] in items and steps[-1] in path["steps"]}
+        if confirmed:
+            dropped.update(id(path) for path in own if path["topic"] not in confirmed)
+    return [path for path in paths if id(path) not in dropped]
+
+
+def _following_items(document: Document, number: int) -> set:
+    """The numbers of the list-item paragraphs right after paragraph ``number``."""
+    items = set()
+    for following in range(number + 1, len(document.paragraphs)):
+        if not document.paragraphs[following].marker:
+            break
+        items.add(following)
+    return items

@@ -21,6 +21,7 @@ import bm25s
 import jieba
 import numpy as np
 
+from bot.knowledge.answer_shapes import ASKING_WORDS, AnswerShape, shapes_asked
 from bot.knowledge.model import Clause, Hit
 from bot.knowledge.sections import BREADCRUMB_SEPARATOR
 from bot.knowledge.vocab import QUESTION_TOPIC_WORDS
@@ -37,6 +38,7 @@ DISTINCT_MARGIN = 0.2           # a specific passage must cover the question's o
 MIN_DISTINCT_COVERAGE = 0.5
 COMMON_IN_TOPIC = 0.25          # a topic word in this share of the topic's passages says nothing specific
 
+CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _STOPWORDS = frozenset(
     "的 了 和 与 及 或 是 在 我 我们 您 你 吗 呢 吧 啊 呀 么 嘛 啥 咋 怎么 怎么样 如何 怎样 什么 可以 能 能否 "
     "会 要 请问 请 这个 那个 这些 那些 一下 有 没有 把 被 对 为 将 等 以 就 都 也 还 而 并 之 其 该 此 这 那 "
@@ -77,7 +79,27 @@ _SYNONYMS = {
     **dict.fromkeys(["举报"], "投诉"),
     **dict.fromkeys(["回复", "答复", "响应"], "答复"),
     **dict.fromkeys(["退订", "取消订阅"], "退订"),
+    **dict.fromkeys(["终止", "停运"], "停止"),
+    **dict.fromkeys(["去世", "过世", "离世", "逝世", "死亡", "死者"], "逝者"),
+    **dict.fromkeys(["家人", "家属", "亲属", "亲人"], "近亲属"),
+    **dict.fromkeys(["广告商", "广告主", "广告公司", "广告平台"], "广告"),
+    **dict.fromkeys(["看到", "看"], "查看"),
+    **dict.fromkeys(["付款", "付钱", "支付"], "支付"),
 }
+
+# What users say in several words that policies say in one ("你们不干了" — 停止运营), rewritten in
+# the question before it is cut into words.
+_PHRASES = (
+    (re.compile(r"不干了|不做了|倒闭了?|关门了?|黄了|跑路了?"), "停止运营"),
+    # "存在哪里" is 存 + 在 (stored where), not 存在 (to exist)
+    (re.compile(r"存在(?=哪|什么地方|国内|国外|境内|境外|海外|中国|服务器)"), "存放在"),
+)
+
+
+def _rewritten(text: str) -> str:
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _variants() -> Dict[str, Tuple[str, ...]]:
@@ -112,7 +134,7 @@ def _jieba() -> jieba.Tokenizer:
 def tokenize(text: str) -> List[str]:
     """Search-mode jieba tokens of the normalised, lower-cased text, without stopwords and
     punctuation, synonyms mapped to one word."""
-    words = _jieba().lcut_for_search(normalize(text).lower())
+    words = _jieba().lcut_for_search(_rewritten(normalize(text).lower()))
     return [_SYNONYMS.get(word, word) for word in words
             if word not in _STOPWORDS and any(ch.isalnum() for ch in word)]
 
@@ -124,12 +146,29 @@ def question_words(question: str) -> List[Tuple[str, Tuple[str, ...]]]:
     tokenizer = _jieba()
     words: Dict[str, Tuple[str, ...]] = {}
     # Without HMM: a question is too short for guessing new words ("会存" from "会存到境外").
-    for word in tokenizer.lcut(normalize(question).lower(), HMM=False):
+    for word in _unknown_words_joined(tokenizer.lcut(_rewritten(normalize(question).lower()), HMM=False)):
         if word in _STOPWORDS or not any(ch.isalnum() for ch in word):
             continue
         parts = tuple(_SYNONYMS.get(part, part) for part in _compound_parts(tokenizer, word))
         words.setdefault(_SYNONYMS.get(word, word), parts)
     return list(words.items())
+
+
+def _unknown_words_joined(tokens: List[str]) -> List[str]:
+    """Runs of single characters jieba could not place (a name it does not know: 友 + 盟) as one
+    word again, so a question about 友盟 finds the passage naming it."""
+    joined: List[str] = []
+    run = ""
+    for token in tokens + [""]:
+        if len(token) == 1 and CJK_CHAR.match(token) and token not in _STOPWORDS:
+            run += token
+            continue
+        if run:
+            joined.append(run)
+            run = ""
+        if token:
+            joined.append(token)
+    return joined
 
 
 def _compound_parts(tokenizer: jieba.Tokenizer, word: str) -> List[str]:
@@ -149,6 +188,11 @@ def _compound_parts(tokenizer: jieba.Tokenizer, word: str) -> List[str]:
         parts.append(part)
         position += len(part)
     return [part for part in parts if part not in _STOPWORDS]
+
+
+def _tells_apart(present: np.ndarray) -> bool:
+    """Whether a word some but not all of the topic's passages have can pick one of them."""
+    return bool(present.any()) and (len(present) == 1 or not bool(present.all()))
 
 
 def _leaf_title(section: str) -> str:
@@ -238,14 +282,18 @@ class ClauseIndex:
     def best_within(self, topic: str, question: str, lead: Optional[Clause]) -> Optional[Clause]:
         """The passage of ``topic`` that answers ``question`` in particular — the one holding the
         words that set this question apart from others on the topic (a partner, a court,
-        recovering an account) — else ``lead``, the topic's general answer."""
+        recovering an account) or the kind of answer it asks for (a period for 多久) — else
+        ``lead``, the topic's general answer."""
         candidates = [i for i, clause in enumerate(self.clauses) if topic in clause.topics and not clause.superseded]
         if not candidates:
             return lead
-        words = self._distinctive_words(topic, question, candidates)
-        if not words:
+        table = [self._word(word, parts) for word, parts in self._distinctive_words(topic, question, candidates)]
+        table += [self._shape(shape) for shape in shapes_asked(topic, question, has_words=bool(table))
+                  if _tells_apart(self._shape(shape)[0][candidates] > 0)]
+        if not table:
             return lead
-        coverage = self._coverage_of(words)
+        weights = np.array([weight for _, weight in table], dtype=np.float32)
+        coverage = (weights @ np.stack([credits for credits, _ in table])) / weights.sum()
         scores = self.scores(question, topic)
         best = max(candidates, key=lambda i: (round(float(coverage[i]), 4), float(scores[i]), -i))
         lead_index = next((i for i, c in enumerate(self.clauses) if lead is not None and c.text == lead.text
@@ -257,19 +305,39 @@ class ClauseIndex:
 
     def _distinctive_words(self, topic: str, question: str,
                            candidates: Sequence[int]) -> List[Tuple[str, Tuple[str, ...]]]:
-        """The question's words some passage of the topic has, other than the topic's own (第三方
-        in a sharing question) unless few of its passages have them (法院 among complaint ones)."""
+        """The question's words that tell the topic's passages apart: some have them, not all
+        (信息 is in every one); a word of the topic's own (第三方 in a sharing question) only
+        when few of its passages have it (法院 among complaint ones)."""
         content = QUESTION_TOPIC_WORDS[topic].content
         kept = []
         for word, parts in question_words(question):
+            if len(word) == 1 and CJK_CHAR.match(word):
+                continue            # 发 in "我发的内容" is inside 发布, 发生, 开发… of any passage
+            if word in ASKING_WORDS:
+                continue            # it asks for an answer shape, counted as one
             present = self._presence(word)[list(candidates)]
-            if not present.any():
-                continue            # a word no passage of the topic has tells none of them apart
+            if not _tells_apart(present):
+                continue
             variants = _VARIANTS.get(word, (word,))
             if any(content.search(variant) for variant in variants) and present.mean() >= COMMON_IN_TOPIC:
                 continue
             kept.append((word, parts))
         return kept
+
+    def _shape(self, shape: AnswerShape) -> Tuple[np.ndarray, float]:
+        """Which passages give an answer of ``shape`` (1 or 0), and its rarity as a weight."""
+        key = (f"<{shape.name}>", ("answer shape",))
+        cached = self._credits.get(key)
+        if cached is None:
+            found = np.zeros(len(self.clauses), dtype=bool)
+            offsets = [match.start() for match in shape.given.finditer(self._corpus)]
+            if offsets:
+                found[np.searchsorted(self._starts, offsets, side="right") - 1] = True
+            having = int(np.count_nonzero(found))
+            cached = (found.astype(np.float32),
+                      math.log(1.0 + (len(self.clauses) - having + 0.5) / (having + 0.5)))
+            self._credits[key] = cached
+        return cached
 
     def search(self, question: str, k: int = 3, topic: Optional[str] = None,
                min_coverage: float = 0.0) -> List[Hit]:

@@ -211,7 +211,7 @@ def _add_line(paragraphs: List[Paragraph], section: Section, raw: RawLine, index
         last = previous.lines[-1].norm
         fresh = bool(_NEW_ENTRY.match(raw.norm) or APPENDIX.match(raw.norm))
         wrapped = not fresh and (last.endswith((",", "、", "(")) or (
-            len(last) >= 60 and bool(CJK.match(last[-1])) and not previous.is_item))
+            len(last) >= 60 and bool(CJK.match(last[-1])) and not previous.is_item) or _wrapped_before_word(last, previous))
         if wrapped and not previous.is_table:
             previous.lines.append(line)
             return
@@ -223,6 +223,15 @@ def _add_line(paragraphs: List[Paragraph], section: Section, raw: RawLine, index
     paragraphs.append(Paragraph(section=section, lines=[line], is_item=item, marker=marker, label=label))
 
 
+def _wrapped_before_word(last: str, previous: Paragraph) -> bool:
+    """PDF exports break Chinese lines at the space before a Latin word, so a wrapped line can end
+    in "…可能是Cookie，Flash" well short of the page width: a Chinese sentence ending in a Latin
+    word, with no full stop, goes on on the next line."""
+    return (len(last) >= MIN_WRAPPED_BEFORE_WORD and last[-1].isascii() and last[-1].isalpha()
+            and bool(CJK.search(last)) and not previous.is_item)
+
+
+MIN_WRAPPED_BEFORE_WORD = 30
 _CLAUSE_END = re.compile(r"[。!?;]+")
 
 

@@ -50,3 +50,8 @@ def test_the_privacy_officers_address_is_tied_to_the_officer():
     assert "个人信息保护负责人邮箱 dpo@example.com" in officer
     assert "个人信息保护负责人地址 上海市浦东新区世纪大道100号10楼" in officer
 
+
+
+def test_a_quoted_platform_with_no_account_is_not_a_contact():
+    kb = knowledge_of(policy("(1) 通过“邮箱/问题反馈”的方式联系我们客服。", "(2) 通过“QQ”联系客服。"))
+    assert online(kb) == ["邮箱/问题反馈"]

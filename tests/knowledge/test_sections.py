@@ -167,3 +167,15 @@ def test_wrapped_lines_are_joined_and_table_cells_kept_together():
     texts = [p.text for p in document.paragraphs]
     assert any(t.endswith("关闭该权限。") for t in texts)
     assert "权限名称 读取日历 用于添加日程提醒" in texts
+
+
+def test_a_line_broken_before_a_latin_word_goes_on_on_the_next_line():
+    from .helpers import knowledge_of
+    kb = knowledge_of("""示例隐私政策
+三、我们如何使用 Cookie 和同类技术
+您使用我们的服务时，我们会在您的设备上存储小型数据文件，这些数据文件可能是Cookie，Flash
+Cookie，您的浏览器提供的其他本地存储（统称“Cookie”）。Cookie
+通常包含标识符、站点名称以及一些号码和字符。我们使用该等信息判断注册用户是否已经登录。
+""")
+    (passage,) = [c for c in kb.clauses if "统称" in c.text]
+    assert "判断注册用户是否已经登录" in passage.text
