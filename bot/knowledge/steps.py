@@ -191,7 +191,7 @@ def clean_label(text: str, norm: str, notes: List[str], quoted: bool = False) ->
 def _without_unmatched_brackets(text: str, norm: str) -> Tuple[str, str]:
     """A path wrapped in brackets, "（我的-设置-隐私设置）予以关闭": the opening bracket is not part
     of the first step, and the sentence after the closing one is not part of the last."""
-    while norm[:1] in "([":
+    while norm and norm[0] in "([":  # not norm[:1]: "" is in every string, and "（" looped forever
         text, norm = text[1:].lstrip(), norm[1:].lstrip()
     for index, char in enumerate(norm):
         if char in ")]" or char in "([":

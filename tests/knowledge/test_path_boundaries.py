@@ -68,3 +68,9 @@ def test_a_pc_web_page_and_its_login_precondition_are_kept():
     (path,) = kb.paths("personalization", platform="pc")
     assert path.platform == "pc"
     assert path.steps == ("打开www.example.com并登录", "账户设置", "隐私设置")
+
+
+def test_a_label_that_is_only_brackets_is_no_step_and_ends():
+    from bot.knowledge.steps import clean_label
+    for text in ("（", "（（", "(", "[ ("):
+        assert clean_label(text, normalize(text), []) is None
