@@ -17,17 +17,26 @@ from tests.tracking.conversation_hammer import REDIS
 PROCESSES, TURNS = 6, 10
 
 
-def hammer(kind: str) -> list:
-    """The (event type, text) sequence the conversation ends with, after every process's turns."""
+def hammer(kind: str, timeout: float = 120) -> list | None:
+    """The (event type, text) sequence the conversation ends with, after every process's turns;
+    None when a process was still waiting for the conversation after ``timeout`` seconds (a ticket
+    lost in the lock store leaves its holder's successors waiting)."""
     prefix, conversation = "hammer" + uuid.uuid4().hex[:8], "c-" + uuid.uuid4().hex
     start_at = time.time() + 6  # time for every process to import Rasa before the first turn
     workers = [subprocess.Popen([sys.executable, "-m", "tests.tracking.conversation_hammer", kind, prefix,
                                  conversation, str(n), str(TURNS), str(start_at)], cwd=REPO_ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                for n in range(PROCESSES)]
-    for worker in workers:
-        _, errors = worker.communicate(timeout=120)
-        assert worker.returncode == 0, errors.decode()[-3000:]
+    deadline = time.monotonic() + timeout
+    try:
+        for worker in workers:
+            _, errors = worker.communicate(timeout=max(1.0, deadline - time.monotonic()))
+            assert worker.returncode == 0, errors.decode()[-3000:]
+    except subprocess.TimeoutExpired:
+        for worker in workers:
+            worker.kill()
+            worker.communicate()
+        return None
     store = RedisTrackerStore(Domain.empty(), **REDIS, key_prefix=prefix)
     tracker = asyncio.run(store.retrieve(conversation))
     return [(e.type_name, e.text) for e in tracker.events if e.type_name in ("user", "bot")]
@@ -42,13 +51,24 @@ def whole_turns(events: list) -> tuple[int, bool]:
 
 
 def test_with_our_lock_store_no_turn_interleaves_or_goes_missing():
-    turns, in_order = whole_turns(hammer("ours"))
+    events = hammer("ours")
+    assert events is not None, "a process never got the conversation"
+    turns, in_order = whole_turns(events)
     assert in_order and turns == PROCESSES * TURNS
 
 
+STOCK_ATTEMPTS = 4  # its race depends on timing: about one hammering in two holds by luck
+
+
 def test_rasas_stock_redis_lock_store_fails_the_same_test():
-    turns, in_order = whole_turns(hammer("stock"))
-    assert not (in_order and turns == PROCESSES * TURNS), "the stock lock store held: the test cannot tell"
+    for _ in range(STOCK_ATTEMPTS):
+        events = hammer("stock", timeout=35)  # a run that holds takes ~21 s
+        if events is None:
+            return  # stuck: a process never got the conversation again
+        turns, in_order = whole_turns(events)
+        if not (in_order and turns == PROCESSES * TURNS):
+            return
+    raise AssertionError(f"the stock lock store held {STOCK_ATTEMPTS} times: the test cannot tell")
 
 
 CRASH_WHILE_HOLDING = """
