@@ -15,6 +15,13 @@
   in a conversation of a few dozen turns. The first match of that same walk is kept per type
   name (the walk is redone for a name it does not know, so later-imported events still resolve).
 
+* **Recent history to the action server** (``RemoteAction._action_call_format``): Rasa sends the
+  conversation's every event on every action call, so a call costs more the longer the
+  conversation (serialised here, sent, parsed and rebuilt there). Our actions read the slots, the
+  latest message and at most the last ``MAX_TURNS_IN_SUMMARY`` turns (the handoff summary); the
+  call carries the events since the ``ACTION_CALL_USER_TURNS``-th latest user message, and the
+  domain only where ``enable_selective_domain`` says an action needs it.
+
 Loaded with our input channels (``credentials.yml``); ``install()`` refuses any other Rasa
 version, so an upgrade cannot silently drop these fixes.
 """
@@ -32,16 +39,19 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.trackers import EventVerbosity
 
 from bot.channels.choices import offered_buttons, text_to_understand
 
 logger = logging.getLogger(__name__)
 
 WRITTEN_FOR_RASA = "3.6.21"
+ACTION_CALL_USER_TURNS = 12  # more than the handoff summary's 8 turns (bot.dialogue.handoff)
 ACTION_FAILED_MESSAGE = "抱歉，客服助手暂时无法处理您的消息，请稍后再试一次。如仍有问题，可输入“转人工”。"
 
 _installed = False
+RASA_ACTION_CALL_FORMAT = RemoteAction._action_call_format  # Rasa's own, before install()
 
 
 class ActionResponseValidator:
@@ -106,6 +116,28 @@ def _resolve_event_type_from_table(original):
     return staticmethod(resolve_by_type)
 
 
+def recent_events(tracker, user_turns: int = ACTION_CALL_USER_TURNS) -> list:
+    """The tracker's events from its ``user_turns``-th latest user message on (all, if fewer)."""
+    events = list(tracker.events)
+    seen = 0
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            seen += 1
+            if seen == user_turns:
+                return events[index:]
+    return events
+
+
+def _action_call_with_recent_events(self: RemoteAction, tracker, domain) -> Dict[Text, Any]:
+    state = tracker.current_state(EventVerbosity.NONE)
+    state["events"] = [event.as_dict() for event in recent_events(tracker)]
+    result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
+              "version": rasa.__version__}
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        result["domain"] = domain.as_dict()
+    return result
+
+
 def _understood_as(message: UserMessage, tracker) -> UserMessage:
     """The message the NLU reads: an offered button's payload, or the text without a command."""
     text = message.text or ""
@@ -151,6 +183,7 @@ def install(version: Optional[str] = None) -> None:
     if _installed:
         return
     RemoteAction._validate_action_result = _validate_action_result
+    RemoteAction._action_call_format = _action_call_with_recent_events
     MessageProcessor.parse_message = _guard_parse_message(MessageProcessor.parse_message)
     RemoteAction.run = _tell_user_when_the_action_fails(RemoteAction.run)
     Event.resolve_by_type = _resolve_event_type_from_table(Event.resolve_by_type)

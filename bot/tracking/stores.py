@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.identifiers import mask_phone, normalise_phone
@@ -73,39 +77,104 @@ class RedactingInMemoryTrackerStore(InMemoryTrackerStore):
         self.store[tracker.sender_id] = json.dumps(dialogue)
 
 
+@dataclass
+class _LoadedSession:
+    """The stored events of a conversation's latest session, as objects, and the newest row's id."""
+
+    last_id: int
+    events: List[Event]
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore (PostgreSQL in production) that keeps only redacted history.
 
-    Rasa's store finds a tracker's new events by counting, on every save, the rows of the latest
-    session (a second query per save; 12% of a policy turn's CPU). A tracker this store loaded or
-    saved remembers instead how many of its events are stored, so saving it writes the rest
-    straight away. The conversation lock keeps other processes from writing between the load at
-    the start of a turn and the save at its end — the same guarantee Rasa's count relies on."""
+    Two costs of Rasa's store grow with every turn of a conversation, and are avoided here:
+
+    - **finding the new events on save**: Rasa counts the latest session's rows on every save. A
+      tracker this store loaded or saved remembers how many of its events are stored, so saving it
+      writes the rest straight away;
+    - **loading the tracker**: Rasa reads and parses every row of the session at the start of each
+      turn. This store keeps, per conversation it served recently, the session's (redacted) event
+      objects and the id of the newest row; when one indexed ``max(id)`` query shows that no
+      process has written since, the tracker is rebuilt from those objects — the same events a
+      read would return, without reading them.
+
+    The conversation lock keeps other processes from writing between the load at the start of a
+    turn and the save at its end — the guarantee Rasa's own count relies on too."""
+
+    RECENT_CONVERSATIONS = 2000  # a few MB per thousand conversations of a dozen turns
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._recent: "OrderedDict[str, _LoadedSession]" = OrderedDict()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
                         ) -> Optional[DialogueStateTracker]:
-        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        if tracker is not None and not fetch_events_from_all_sessions:
+        if fetch_events_from_all_sessions or not self.domain:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.session_scope() as session:
+            recent = self._recent.pop(sender_id, None)
+            if recent is not None and recent.last_id == self._last_id(session, sender_id):
+                tracker = DialogueStateTracker.from_events(sender_id, list(recent.events), self.domain.slots)
+            else:
+                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+                if not rows:
+                    return None
+                tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows],
+                                                         self.domain.slots)
+                recent = _LoadedSession(rows[-1].id, list(tracker.events))
+        if tracker.events.maxlen is None:
+            self._keep(sender_id, recent)
             _remember_stored(tracker)
         return tracker
 
+    def _last_id(self, session, sender_id: str) -> Optional[int]:
+        return session.execute(sa.select(sa.func.max(self.SQLEvent.id))
+                               .where(self.SQLEvent.sender_id == sender_id)).scalar()
+
+    def _keep(self, sender_id: str, loaded: _LoadedSession) -> None:
+        self._recent[sender_id] = loaded
+        self._recent.move_to_end(sender_id)
+        while len(self._recent) > self.RECENT_CONVERSATIONS:
+            self._recent.popitem(last=False)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
+        stored = getattr(tracker, _STORED_EVENTS, None)
         with self.session_scope() as session:
-            for event in self._unstored_events(session, tracker):
+            new_events = self._unstored_events(session, tracker)
+            rows, redacted = [], []
+            for event in new_events:
                 data = redact_event(event.as_dict())
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
+                redacted.append(data)
+                rows.append(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                ))
+            session.add_all(rows)
+            session.flush()  # assigns the rows' ids
+            last_id = rows[-1].id if rows else None
             session.commit()
+        self._extend_recent(tracker.sender_id, stored, new_events, redacted, last_id)
         _remember_stored(tracker)
+
+    def _extend_recent(self, sender_id: str, stored: Optional[int], new_events: List[Event],
+                       redacted: List[Dict[str, Any]], last_id: Optional[int]) -> None:
+        """The kept session plus what was just written — when it is exactly what a read would give."""
+        recent = self._recent.get(sender_id)
+        if recent is None or last_id is None:
+            return
+        if stored != len(recent.events) or any(isinstance(e, SessionStarted) for e in new_events):
+            # a tracker from elsewhere, or a new session (a read returns only the new session)
+            del self._recent[sender_id]
+            return
+        recent.events.extend(Event.from_parameters(data) for data in redacted)
+        recent.last_id = last_id
+        self._recent.move_to_end(sender_id)
 
     def _unstored_events(self, session, tracker: DialogueStateTracker) -> List[Any]:
         stored = getattr(tracker, _STORED_EVENTS, None)

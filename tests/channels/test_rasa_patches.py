@@ -143,3 +143,46 @@ def test_an_event_class_defined_after_the_first_lookup_still_resolves():
         __hash__ = Event.__hash__
 
     assert Event.resolve_by_type("late_event_for_this_test") is LateEvent
+
+
+# --- what an action call carries ------------------------------------------------------------------
+
+def _conversation(user_turns: int):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain.yml")
+    events = [ActionExecuted("action_session_start"), ActionExecuted("action_listen")]
+    for turn in range(user_turns):
+        events += [UserUttered(f"第{turn}个问题", {"name": "ask_cookies", "confidence": 0.9},
+                               metadata={"app": "melochi", "platform": "app"}),
+                   ActionExecuted("action_answer_question"), BotUttered(f"回答{turn}"),
+                   SlotSet("platform", "app"), ActionExecuted("action_listen")]
+    return DialogueStateTracker.from_events("c-test", events, domain.slots), domain
+
+
+def test_a_short_conversation_is_sent_to_the_action_server_exactly_as_rasa_sends_it():
+    tracker, domain = _conversation(rasa_patches.ACTION_CALL_USER_TURNS - 1)
+    for selective in (False, True):
+        action = RemoteAction("action_answer_question",
+                              EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=selective))
+        assert action._action_call_format(tracker, domain) == rasa_patches.RASA_ACTION_CALL_FORMAT(action, tracker, domain)
+
+
+def test_a_long_conversation_sends_only_its_recent_turns_with_the_same_state():
+    tracker, domain = _conversation(40)
+    call = ACTION._action_call_format(tracker, domain)
+    rasas = rasa_patches.RASA_ACTION_CALL_FORMAT(ACTION, tracker, domain)
+    users = [e for e in call["tracker"]["events"] if e["event"] == "user"]
+    assert len(users) == rasa_patches.ACTION_CALL_USER_TURNS and users[-1]["text"] == "第39个问题"
+    assert call["tracker"]["events"] == rasas["tracker"]["events"][-len(call["tracker"]["events"]):]
+    assert {k: v for k, v in call["tracker"].items() if k != "events"} == \
+           {k: v for k, v in rasas["tracker"].items() if k != "events"}
+
+
+def test_the_domain_goes_only_to_actions_that_need_it_when_selective():
+    tracker, domain = _conversation(1)
+    endpoint = EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True)
+    assert "domain" not in RemoteAction("action_answer_question", endpoint)._action_call_format(tracker, domain)
+    assert "domain" in RemoteAction("validate_request_form", endpoint)._action_call_format(tracker, domain)

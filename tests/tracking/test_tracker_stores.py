@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from bot.tracking.stores import RedactingInMemoryTrackerStore, RedactingSQLTrackerStore
 
@@ -112,3 +112,61 @@ def test_a_new_session_started_mid_turn_is_stored_after_the_old_one_without_copi
                                               "action", "user"]
     assert [e.type_name for e in asyncio.run(sql_store.retrieve("c4")).events] == \
         ["session_started", "action", "user"]
+
+
+@pytest.fixture
+def other_process(sql_store):
+    """Another Rasa process's store on the same database."""
+    store = RedactingSQLTrackerStore(DOMAIN, dialect=sql_store.engine.dialect.name, **_connection_of(sql_store))
+    yield store
+    store.engine.dispose()
+
+
+def _connection_of(store):
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite":
+        return {"db": url.database}
+    return {"host": url.host, "port": url.port, "username": url.username, "db": url.database}
+
+
+def _play_turns(store, sender, turns):
+    for turn in range(turns):
+        tracker = asyncio.run(store.retrieve(sender))
+        tracker.update(UserUttered(f"第{turn}个问题，我的手机号 {PHONE}", metadata={"user_token": TOKEN}))
+        tracker.update(SlotSet("phone_number", PHONE))
+        tracker.update(BotUttered("好的"))
+        asyncio.run(store.save(tracker))
+
+
+def test_a_tracker_rebuilt_from_memory_is_the_one_the_database_holds(sql_store, other_process, monkeypatch):
+    asyncio.run(sql_store.save(conversation("c5")))
+    _play_turns(sql_store, "c5", 3)
+    from_database = asyncio.run(other_process.retrieve("c5"))
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the session's rows were read again")
+    monkeypatch.setattr(sql_store, "_event_query", no_reading)
+    from_memory = asyncio.run(sql_store.retrieve("c5"))
+    assert from_memory.current_state(EventVerbosity.ALL) == from_database.current_state(EventVerbosity.ALL)
+    assert from_memory.get_slot("phone_number") == "139****1234"  # redacted, as stored
+    assert TOKEN not in json.dumps(from_memory.current_state(EventVerbosity.ALL))
+
+
+def test_what_another_process_wrote_is_read_not_taken_from_memory(sql_store, other_process):
+    other = other_process
+    asyncio.run(sql_store.save(conversation("c6")))
+    _play_turns(sql_store, "c6", 2)
+    _play_turns(other, "c6", 1)            # the next turn reached the other process
+    tracker = asyncio.run(sql_store.retrieve("c6"))
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)][-1].startswith("第0个问题")
+    assert len([e for e in tracker.events if isinstance(e, UserUttered)]) == 4
+    _play_turns(sql_store, "c6", 1)
+    assert stored_events(sql_store, "c6") == ["user", "slot", "slot", "bot"] + ["user", "slot", "bot"] * 4
+
+
+def test_an_erased_conversation_is_not_brought_back_from_memory(sql_store):
+    asyncio.run(sql_store.save(conversation("c7")))
+    _play_turns(sql_store, "c7", 2)
+    with sql_store.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM events WHERE sender_id = 'c7'"))
+    assert asyncio.run(sql_store.retrieve("c7")) is None
