@@ -24,6 +24,7 @@ from bot.backend.security import constant_time_equal
 from bot.backend.services import handoff_events
 from bot.contract import Platform
 from bot.knowledge import list_apps, load_app
+from bot.redaction import unmasked_shape
 
 SPEAKERS = ("user", "agent", "bot")
 MAX_MESSAGES = 50
@@ -36,9 +37,10 @@ async def assist_for(rasa: RasaApi, app_id: str, platform: str, text: str, previ
                      in_conversation: bool = True) -> dict:
     """Intent, up to three suggestions and the next best action for the user message ``text``."""
     kb = load_app(app_id)
-    parsed = assist.Parsed.from_rasa(await rasa.parse(text))
+    # the transcript an agent sees is masked; the NLU reads its values in their usual shape
+    parsed = assist.Parsed.from_rasa(await rasa.parse(unmasked_shape(text)))
     if parsed.intent == assist.FOLLOW_UP_INTENT and previous_text:
-        parsed = assist.with_follow_up(parsed, assist.Parsed.from_rasa(await rasa.parse(previous_text)))
+        parsed = assist.with_follow_up(parsed, assist.Parsed.from_rasa(await rasa.parse(unmasked_shape(previous_text))))
     return {
         "intent": {"name": parsed.intent, "confidence": round(parsed.confidence, 3)},
         "entities": {name: list(values) for name, values in parsed.entities.items()
