@@ -153,15 +153,20 @@ class Conversations:
             return [{"text": wording.ASSISTANT_UNAVAILABLE}]
         return collector.messages
 
+    async def _tracker(self, conversation: str, why: str):
+        """The conversation's tracker, or None (no tracker store, no such conversation, or the
+        store failed — logged with ``why`` it was read)."""
+        if self.tracker_lookup is None:
+            return None
+        try:
+            return await self.tracker_lookup(conversation)
+        except Exception:
+            logger.exception("wechat: reading a conversation %s failed", why)
+            return None
+
     async def _is_paused(self, conversation: str) -> bool:
         """A human has the conversation: the handoff paused it, and no agent has handed it back."""
-        if self.tracker_lookup is None:
-            return False
-        try:
-            tracker = await self.tracker_lookup(conversation)
-        except Exception:
-            logger.exception("wechat: reading a conversation to see whether an agent has it failed")
-            return False
+        tracker = await self._tracker(conversation, "to see whether an agent has it")
         return tracker is not None and tracker.is_paused()
 
     async def _keep_typing(self, app: WeChatApp, openid: str, lock: asyncio.Lock) -> None:
@@ -175,13 +180,7 @@ class Conversations:
 
     async def _replies_already_given(self, conversation: str, message_id: str) -> Optional[List[Dict[str, Any]]]:
         """The bot messages after the user message ``message_id``, if the conversation has it."""
-        if self.tracker_lookup is None:
-            return None
-        try:
-            tracker = await self.tracker_lookup(conversation)
-        except Exception:
-            logger.exception("wechat: reading a conversation to resume a push failed")
-            return None
+        tracker = await self._tracker(conversation, "to resume a push")
         if tracker is None:
             return None
         found, messages = False, []
