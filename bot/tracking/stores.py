@@ -102,10 +102,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     The conversation lock keeps other processes from writing between the load at the start of a
     turn and the save at its end — the guarantee Rasa's own count relies on too."""
 
-    RECENT_CONVERSATIONS = 2000  # a few MB per thousand conversations of a dozen turns
+    # ~100 KB of event objects per conversation of a dozen turns: 500 cost ~50 MB per process
+    RECENT_CONVERSATIONS = 500
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, recent_conversations: int = RECENT_CONVERSATIONS, **kwargs: Any) -> None:
+        """``recent_conversations`` (``tracker_store.recent_conversations`` in the endpoints file):
+        how many conversations' events each process keeps; 0 reads every tracker from the database."""
         super().__init__(*args, **kwargs)
+        self.recent_conversations = int(recent_conversations)
         self._recent: "OrderedDict[str, _LoadedSession]" = OrderedDict()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -135,7 +139,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def _keep(self, sender_id: str, loaded: _LoadedSession) -> None:
         self._recent[sender_id] = loaded
         self._recent.move_to_end(sender_id)
-        while len(self._recent) > self.RECENT_CONVERSATIONS:
+        while len(self._recent) > self.recent_conversations:
             self._recent.popitem(last=False)
 
     async def save(self, tracker: DialogueStateTracker) -> None:

@@ -170,3 +170,11 @@ def test_an_erased_conversation_is_not_brought_back_from_memory(sql_store):
     with sql_store.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM events WHERE sender_id = 'c7'"))
     assert asyncio.run(sql_store.retrieve("c7")) is None
+
+
+def test_a_store_told_to_keep_nothing_reads_every_tracker(tmp_path):
+    store = RedactingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), recent_conversations=0)
+    asyncio.run(store.save(conversation("c8")))
+    _play_turns(store, "c8", 2)
+    assert not store._recent
+    assert asyncio.run(store.retrieve("c8")).get_slot("phone_number") == "139****1234"
