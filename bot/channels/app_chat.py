@@ -23,7 +23,6 @@ nothing. Message text and tokens are never logged.
 """
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import os

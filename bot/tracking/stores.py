@@ -146,7 +146,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         stored = getattr(tracker, _STORED_EVENTS, None)
         with self.session_scope() as session:
-            new_events = self._unstored_events(session, tracker)
+            new_events = self._unstored_events(session, tracker, stored)
             rows, redacted = [], []
             for event in new_events:
                 data = redact_event(event.as_dict())
@@ -180,8 +180,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         recent.last_id = last_id
         self._recent.move_to_end(sender_id)
 
-    def _unstored_events(self, session, tracker: DialogueStateTracker) -> List[Any]:
-        stored = getattr(tracker, _STORED_EVENTS, None)
+    def _unstored_events(self, session, tracker: DialogueStateTracker, stored: Optional[int]) -> List[Any]:
         if stored is None or stored > len(tracker.events):
             return list(self._additional_events(session, tracker))  # a tracker from elsewhere: count
         return list(itertools.islice(tracker.events, stored, None))
